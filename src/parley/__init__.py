@@ -1,0 +1,1 @@
+"""Parley: a control plane for voice AI agents."""

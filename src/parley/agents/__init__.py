@@ -1,0 +1,1 @@
+"""Agents as code: provider-neutral specs, immutable versions, plan / apply / history / rollback."""

@@ -1,0 +1,85 @@
+"""Field-level differences between two specs, with unified diffs for long texts such as prompts."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from parley.agents.problems import format_path
+
+ChangeKind = Literal["added", "removed", "changed"]
+LONG_TEXT = 80
+
+
+class FieldChange(BaseModel):
+    """One field that differs: its path, how, and both values."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    kind: ChangeKind
+    old: Any = None
+    new: Any = None
+    text_diff: str | None = None  # unified diff when old and new are long texts
+
+    def summary(self) -> str:
+        if self.kind == "added":
+            return f"+ {self.path}: {_show(self.new)}"
+        if self.kind == "removed":
+            return f"- {self.path}: {_show(self.old)}"
+        if self.text_diff is not None:
+            return f"~ {self.path}: (text changed, see diff)"
+        return f"~ {self.path}: {_show(self.old)} -> {_show(self.new)}"
+
+
+def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
+    """Every leaf that differs between two normalised specs, in document order."""
+    changes: list[FieldChange] = []
+    _walk(old, new, (), changes)
+    return changes
+
+
+def _walk(old: Any, new: Any, path: tuple[str | int, ...], out: list[FieldChange]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict) and old and new:
+        for key in list(old) + [k for k in new if k not in old]:
+            child = (*path, key)
+            if key not in new:
+                out.append(FieldChange(path=format_path(child), kind="removed", old=old[key]))
+            elif key not in old:
+                out.append(FieldChange(path=format_path(child), kind="added", new=new[key]))
+            else:
+                _walk(old[key], new[key], child, out)
+        return
+    if old == new:
+        return
+    where = format_path(path)
+    if isinstance(old, str) and isinstance(new, str) and _is_long(old, new):
+        out.append(
+            FieldChange(
+                path=where, kind="changed", old=old, new=new, text_diff=unified(old, new, where)
+            )
+        )
+    else:
+        out.append(FieldChange(path=where, kind="changed", old=old, new=new))
+
+
+def _is_long(*texts: str) -> bool:
+    return any("\n" in t or len(t) > LONG_TEXT for t in texts)
+
+
+def unified(old: str, new: str, label: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{label}",
+        tofile=f"b/{label}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,231 @@
+"""Validation of spec files: every problem at once, each with file, line, column and field path.
+
+Three layers: YAML syntax (loader), the spec's shape and types (pydantic), and meaning (templates
+against declared variables, secrets kept out of what the LLM sees, names unique across files).
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from parley.agents.loader import FieldPath, LoadedDocument, find_spec_files, load_file
+from parley.agents.problems import Problem
+from parley.agents.spec import TEMPLATE, AgentSpec
+
+SYSTEM_VARIABLE_PREFIX = "system__"
+TEMPLATED_FIELDS = ("system_prompt", "first_message")
+
+
+@dataclass
+class CheckedSpec:
+    """One file after validation: the spec when it has no errors, and all its problems."""
+
+    file: str
+    spec: AgentSpec | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.spec is not None and not any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class CheckReport:
+    specs: list[CheckedSpec] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # not tied to one parsed spec
+
+    @property
+    def valid(self) -> list[AgentSpec]:
+        return [c.spec for c in self.specs if c.ok and c.spec is not None]
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        out = list(self.problems)
+        for checked in self.specs:
+            out.extend(checked.problems)
+        return out
+
+    @property
+    def error_count(self) -> int:
+        return sum(p.severity == "error" for p in self.all_problems)
+
+
+def check_paths(paths: list[Path]) -> CheckReport:
+    """Load and validate every spec under `paths`; duplicate agent names are errors in each file."""
+    files, problems = find_spec_files(paths)
+    report = CheckReport(problems=problems)
+    if not files and not problems:
+        report.problems.append(
+            Problem(", ".join(map(str, paths)), 1, 1, "", "error", "no_specs", "no .yaml files")
+        )
+    docs = [load_file(path) for path in files]
+    report.specs = [check_document(doc) for doc in docs]
+    _flag_duplicate_names(report, docs)
+    return report
+
+
+def check_document(doc: LoadedDocument) -> CheckedSpec:
+    checked = CheckedSpec(file=doc.file, spec=None, problems=list(doc.problems))
+    if any(p.severity == "error" for p in doc.problems) and doc.data is None:
+        return checked
+    if not isinstance(doc.data, dict):
+        checked.problems.append(
+            doc.problem((), "not_a_mapping", "an agent spec is a mapping of fields (name: ...)")
+        )
+        return checked
+    try:
+        spec = AgentSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        checked.problems.extend(_shape_problems(doc, exc))
+        return checked
+    checked.problems.extend(_template_problems(doc, spec))
+    checked.spec = spec
+    return checked
+
+
+def _flag_duplicate_names(report: CheckReport, docs: list[LoadedDocument]) -> None:
+    by_name: dict[str, list[tuple[CheckedSpec, LoadedDocument]]] = defaultdict(list)
+    for checked, doc in zip(report.specs, docs, strict=True):
+        if checked.spec is not None:
+            by_name[checked.spec.name].append((checked, doc))
+    for name, holders in by_name.items():
+        if len(holders) < 2:
+            continue
+        for checked, doc in holders:
+            others = ", ".join(d.file for c, d in holders if c is not checked)
+            checked.problems.append(
+                doc.problem(
+                    ("name",), "duplicate_name", f"agent {name!r} is also defined in {others}"
+                )
+            )
+
+
+def _shape_problems(doc: LoadedDocument, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc: FieldPath = tuple(error["loc"])
+        kind = error["type"]
+        if loc and loc[-1] == "[key]":
+            problems.append(doc.problem(loc[:-1], "invalid_name", error["msg"], key=True))
+        elif kind == "extra_forbidden":
+            problems.append(
+                doc.problem(loc, "unknown_field", _unknown_field_message(loc), key=True)
+            )
+        elif kind == "missing":
+            problems.append(
+                doc.problem(loc[:-1], "missing_field", f"missing required field {loc[-1]!r}")
+            )
+        else:
+            message = error["msg"]
+            if "input" in error and not isinstance(error["input"], dict | list):
+                message += f" (got {error['input']!r})"
+            problems.append(doc.problem(loc, kind, message))
+    return problems
+
+
+def _unknown_field_message(loc: FieldPath) -> str:
+    name = str(loc[-1])
+    known = _fields_at(loc[:-1])
+    message = f"unknown field {name!r}"
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    elif known:
+        message += f"; allowed: {', '.join(known)}"
+    return message
+
+
+def _fields_at(path: FieldPath) -> list[str]:
+    """The field names the spec allows at `path` (for "did you mean" hints)."""
+    annotation: Any = AgentSpec
+    for part in path:
+        model = _model_in(annotation)
+        if model is not None and isinstance(part, str) and part in model.model_fields:
+            annotation = model.model_fields[part].annotation
+            continue
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[-1] if args else None
+    model = _model_in(annotation)
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        for arg in typing.get_args(annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    return None
+
+
+def _template_problems(doc: LoadedDocument, spec: AgentSpec) -> list[Problem]:
+    problems: list[Problem] = []
+    used: set[str] = set()
+    for field_name in TEMPLATED_FIELDS:
+        text: str = getattr(spec, field_name)
+        for match in TEMPLATE.finditer(text):
+            name = match.group(1)
+            used.add(name)
+            path: FieldPath = (field_name,)
+            line, column = _template_position(doc, path, match.group(0))
+            variable = spec.variables.get(name)
+            if name.startswith(SYSTEM_VARIABLE_PREFIX):
+                continue
+            if variable is None:
+                problems.append(
+                    Problem(
+                        doc.file, line, column, field_name, "error", "undeclared_variable",
+                        f"{{{{{name}}}}} is used but not declared under `variables`",
+                    )
+                )  # fmt: skip
+            elif variable.secret:
+                problems.append(
+                    Problem(
+                        doc.file, line, column, field_name, "error", "secret_in_prompt",
+                        f"secret variable {{{{{name}}}}} must not appear in the {field_name}: "
+                        "secrets reach tool headers only, never the LLM",
+                    )
+                )  # fmt: skip
+    for name, variable in spec.variables.items():
+        if name not in used and not variable.secret:
+            problems.append(
+                doc.problem(
+                    ("variables", name),
+                    "unused_variable",
+                    f"variable {name!r} is declared but not used in the prompt or first message",
+                    severity="warning",
+                    key=True,
+                )
+            )
+        if variable.required and variable.default is not None:
+            problems.append(
+                doc.problem(
+                    ("variables", name, "default"),
+                    "default_ignored",
+                    "a required variable's default is never used",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+def _template_position(doc: LoadedDocument, path: FieldPath, token: str) -> tuple[int, int]:
+    """Where `token` appears in the raw text of the scalar at `path` (its start when not found)."""
+    span = doc.node_spans.get(path)
+    if span is not None:
+        first, last, _style = span
+        lines = doc.text.splitlines()
+        for index in range(first, min(last + 1, len(lines))):
+            column = lines[index].find(token)
+            if column >= 0:
+                return index + 1, column + 1
+    return doc.position_of(path)

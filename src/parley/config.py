@@ -1,0 +1,79 @@
+"""Parley's settings: `PARLEY_*` environment variables, then `parley.toml`, then defaults.
+
+The embedded default needs no configuration at all: data lives in a per-user data directory and the
+database is a SQLite file there (WAL mode). Point `PARLEY_DATABASE_URL` at PostgreSQL to scale out.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/parley`, or `~/.local/share/parley`."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "parley"
+
+
+def config_file() -> Path:
+    """The TOML file read for settings: `$PARLEY_CONFIG`, else `./parley.toml`."""
+    return Path(os.environ.get("PARLEY_CONFIG", "parley.toml"))
+
+
+class Settings(BaseSettings):
+    """Every knob Parley has. Environment variables win over `parley.toml`."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy async URL; empty means a SQLite file in the data directory.",
+    )
+    auto_migrate: bool = Field(
+        default=True, description="Bring the database schema up to date on first use."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8080
+    author: str = Field(default="", description="Who is recorded as the author of new versions.")
+    log_level: str = "info"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'parley.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+def settings_with(**overrides: Any) -> Settings:
+    """Settings with explicit values on top (tests, the demo)."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Database access: the async engine and sessions, the declarative base, and migrations."""

@@ -1,0 +1,8 @@
+"""ORM tables, one per module; importing this package registers all of them on `Base.metadata`."""
+
+from parley.models.agent import Agent, AgentLabel
+from parley.models.agent_version import AgentVersion
+from parley.models.api_token import ApiToken
+from parley.models.audit_event import AuditEvent
+
+__all__ = ["Agent", "AgentLabel", "AgentVersion", "ApiToken", "AuditEvent"]
