@@ -98,6 +98,9 @@ def load_text(text: str, file: str) -> LoadedDocument:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or str(exc)
+        if exc.context and exc.context_mark is not None:
+            # e.g. an unclosed quote: the problem shows at the end, the cause where it began
+            reason += f" ({exc.context} on line {exc.context_mark.line + 1})"
         doc.problems.append(
             Problem(file, line, column, "", "error", "yaml_syntax", f"malformed YAML: {reason}")
         )

@@ -132,6 +132,12 @@ class AgentSpec(_Strict):
             seen.add(value)
         return values
 
+    @field_validator("targets")
+    @classmethod
+    def _canonical_target_order(cls, targets: list[Provider]) -> list[Provider]:
+        # Order carries no meaning here, so it must not change the content hash.
+        return sorted(targets, key=PROVIDERS.index)
+
     @field_validator("variables")
     @classmethod
     def _no_reserved_names(cls, variables: dict[str, Variable]) -> dict[str, Variable]:

@@ -16,11 +16,21 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from parley.agents.loader import FieldPath, LoadedDocument, find_spec_files, load_file
+from parley.agents.loader import FieldPath, LoadedDocument, find_spec_files, load_file, load_text
 from parley.agents.problems import Problem
 from parley.agents.spec import TEMPLATE, AgentSpec
 
 SYSTEM_VARIABLE_PREFIX = "system__"
+# Regex patterns make poor messages; these say the rule instead, keyed by the field's name.
+PATTERN_HINTS = {
+    "name": "use lowercase letters, digits, - and _, starting with a letter or digit (max 64)",
+    "language": "use a language code such as en, de or pt-BR",
+    "variables": "names are letters, digits and _, starting with a letter",
+    "data_collection": "names are letters, digits and _, starting with a letter",
+    "evaluation": "ids are letters, digits and _, starting with a letter",
+    "tools": "tool names are letters, digits, ., - and _",
+    "knowledge": "document names are letters, digits, ., - and _",
+}
 TEMPLATED_FIELDS = ("system_prompt", "first_message")
 
 
@@ -113,8 +123,13 @@ def _shape_problems(doc: LoadedDocument, exc: ValidationError) -> list[Problem]:
     for error in exc.errors(include_url=False):
         loc: FieldPath = tuple(error["loc"])
         kind = error["type"]
-        if loc and loc[-1] == "[key]":
-            problems.append(doc.problem(loc[:-1], "invalid_name", error["msg"], key=True))
+        if kind == "string_pattern_mismatch":
+            field_name = next((str(p) for p in loc if str(p) in PATTERN_HINTS), "")
+            hint = PATTERN_HINTS.get(field_name, error["msg"])
+            where = loc[:-1] if loc and loc[-1] == "[key]" else loc
+            problems.append(
+                doc.problem(where, "invalid_format", f"{hint} (got {error['input']!r})", key=True)
+            )
         elif kind == "extra_forbidden":
             problems.append(
                 doc.problem(loc, "unknown_field", _unknown_field_message(loc), key=True)
@@ -229,3 +244,10 @@ def _template_position(doc: LoadedDocument, path: FieldPath, token: str) -> tupl
             if column >= 0:
                 return index + 1, column + 1
     return doc.position_of(path)
+
+
+def check_input(*, data: Any = None, yaml_text: str | None = None, source: str) -> CheckedSpec:
+    """Validate a spec that arrived as data or YAML text (the API), not as a file."""
+    if yaml_text is not None:
+        return check_document(load_text(yaml_text, source))
+    return check_document(LoadedDocument(file=source, text="", data=data))

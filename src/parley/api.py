@@ -1,0 +1,10 @@
+"""The explicit list of routers the application serves (no auto-discovery)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from parley import health
+from parley.agents import routes as agents
+
+ROUTERS: list[APIRouter] = [health.router, agents.router]

@@ -1,0 +1,46 @@
+"""`create_app()`: the FastAPI application with its routers, error handlers and lifespan.
+
+The lifespan opens the database engine (migrating the schema first when `auto_migrate` is on) and
+closes it on shutdown. Tests pass their own settings; `parley serve` uses the process settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from parley import __version__, http_errors
+from parley.api import ROUTERS
+from parley.config import Settings, get_settings
+from parley.db import migrate
+from parley.db.engine import create_engine, session_factory
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.resolved_database_url)
+        if settings.auto_migrate:
+            await migrate.ensure_schema(engine)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Parley",
+        version=__version__,
+        description="Control plane for voice AI agents on ElevenLabs and Ultravox.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    http_errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,291 @@
+"""`parley agents ...`: validate, plan, apply, list, show, history, diff, rollback, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from parley.cli.runtime import JSON_OPTION, author, console, fail, print_json, with_session
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from parley.agents.service import SourcedSpec
+    from parley.agents.validate import CheckReport
+
+app = typer.Typer(help="Agents as code: specs in YAML, immutable versions, plan / apply.")
+
+PATHS = typer.Argument(..., help="Spec files or directories (searched for *.yaml, *.yml).")
+
+
+def _check(paths: list[Path]) -> CheckReport:
+    from parley.agents.validate import check_paths
+
+    return check_paths(paths)
+
+
+def _sourced(report: CheckReport, *, with_git: bool) -> list[SourcedSpec]:
+    from parley.agents.provenance import git_provenance
+    from parley.agents.service import Provenance, SourcedSpec
+
+    valid = [c for c in report.specs if c.ok and c.spec is not None]
+    files = [Path(c.file) for c in valid]
+    origins = git_provenance(files) if with_git else {}
+    return [
+        SourcedSpec(c.spec, origins.get(Path(c.file), Provenance(path=c.file)))
+        for c in valid
+        if c.spec is not None
+    ]
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], PATHS],
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Check spec files; report every problem with file, line, column and field."""
+    from parley.cli import agents_output as show
+
+    report = _check(paths)
+    found = report.all_problems
+    errors = report.error_count + (len(found) - report.error_count if strict else 0)
+    if as_json:
+        print_json(
+            {
+                "valid": [c.file for c in report.specs if c.ok],
+                "problems": [p.to_dict() for p in found],
+            }
+        )
+    else:
+        out = console()
+        show.problems(out, found)
+        files = len(report.specs)
+        warnings = len(found) - report.error_count
+        out.print(
+            f"{files} file(s): {len(report.valid)} valid, "
+            f"{report.error_count} error(s), {warnings} warning(s)"
+        )
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def plan(
+    paths: Annotated[list[Path], PATHS],
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 2 when there are changes (as terraform does)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show what apply would do: new agent, new version (with a diff), or unchanged."""
+    from parley.agents import service
+    from parley.cli import agents_output as show
+
+    report = _check(paths)
+    specs = _sourced(report, with_git=False)
+
+    async def work(session: AsyncSession) -> Any:
+        return await service.plan(session, specs)
+
+    items = with_session(work)
+    errors = [p for p in report.all_problems if p.severity == "error"]
+    if as_json:
+        print_json({"items": items, "problems": [p.to_dict() for p in report.all_problems]})
+    else:
+        out = console()
+        show.problems(out, report.all_problems)
+        show.plan(out, items)
+    if errors:
+        raise typer.Exit(1)
+    if detailed_exitcode and any(item.action != "unchanged" for item in items):
+        raise typer.Exit(2)
+
+
+@app.command()
+def apply(
+    paths: Annotated[list[Path], PATHS],
+    message: str = typer.Option("", "-m", "--message", help="Why this change (kept on versions)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Record a new immutable version for every changed spec (invalid specs are skipped)."""
+    from parley.agents import service
+    from parley.cli import agents_output as show
+
+    report = _check(paths)
+    specs = _sourced(report, with_git=True)
+    who = author()
+
+    async def work(session: AsyncSession) -> Any:
+        return await service.apply(session, specs, author=who, message=message)
+
+    result = with_session(work)
+    if as_json:
+        print_json({"items": result.items, "problems": [p.to_dict() for p in report.all_problems]})
+    else:
+        out = console()
+        show.problems(out, report.all_problems)
+        show.applied(out, result.items)
+    if report.error_count:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_(
+    tag: str | None = typer.Option(None, "--tag", help="Only agents with this tag."),
+    search: str | None = typer.Option(None, "--search", help="Text in name or description."),
+    provider: str | None = typer.Option(None, "--provider", help="elevenlabs or ultravox."),
+    meta: list[str] = typer.Option([], "--meta", help="key=value metadata; repeatable."),
+    archived: bool = typer.Option(False, "--archived", help="Include archived agents."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List agents with their current version."""
+    from parley.agents import service
+    from parley.agents.repository import AgentFilter
+    from parley.cli import agents_output as show
+
+    pairs = []
+    for item in meta:
+        key, sep, value = item.partition("=")
+        if not sep:
+            fail(f"--meta {item!r} is not key=value")
+        pairs.append((f"meta.{key}", value))
+    flt = AgentFilter(tag, provider, search, tuple(pairs), archived)
+
+    async def work(session: AsyncSession) -> Any:
+        return await service.list_agents(session, flt)
+
+    page = with_session(work)
+    if as_json:
+        print_json(page.items)
+    else:
+        show.agent_table(console(), page.items)
+
+
+@app.command()
+def show(
+    ref: str = typer.Argument(..., help="NAME or NAME@VERSION."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show a version (the current one by default) with its spec."""
+    from parley.agents import canonical, service
+    from parley.cli import agents_output as out_
+
+    async def work(session: AsyncSession) -> Any:
+        name, number = service.parse_ref(ref)
+        return await service.show_version(session, name, number)
+
+    detail = with_session(work)
+    if as_json:
+        print_json(detail)
+    else:
+        out_.version(console(), detail, canonical.to_yaml(detail.spec))
+
+
+@app.command()
+def history(name: str, as_json: bool = JSON_OPTION) -> None:
+    """Every version of an agent, newest first (* marks the current one)."""
+    from parley.agents import service
+    from parley.cli import agents_output as show
+
+    async def work(session: AsyncSession) -> Any:
+        return await service.history(session, name)
+
+    page = with_session(work)
+    if as_json:
+        print_json(page.items)
+    else:
+        show.history(console(), name, page.items)
+
+
+@app.command()
+def diff(name: str, v1: int, v2: int, as_json: bool = JSON_OPTION) -> None:
+    """Field-level differences between two versions (unified diff for long texts)."""
+    from parley.agents import service
+    from parley.cli import agents_output as show
+
+    async def work(session: AsyncSession) -> Any:
+        return await service.diff(session, name, v1, v2)
+
+    result = with_session(work)
+    if as_json:
+        print_json(result)
+        return
+    out = console()
+    out.print(f"[bold]{name}[/] v{v1} -> v{v2}: {len(result.changes)} change(s)")
+    show.changes(out, result.changes, indent="  ")
+
+
+@app.command()
+def rollback(
+    name: str,
+    version: int,
+    message: str = typer.Option("", "-m", "--message"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Make an earlier version current again, as a new version (history stays append-only)."""
+    from parley.agents import service
+
+    async def work(session: AsyncSession) -> Any:
+        return await service.rollback(session, name, version, author=author(), message=message)
+
+    item = with_session(work)
+    if as_json:
+        print_json(item)
+    elif item.action == "unchanged":
+        console().print(f"{name} is already at the content of v{version} (v{item.version})")
+    else:
+        console().print(f"{name}: v{item.version} created with the content of v{version}")
+
+
+@app.command()
+def archive(name: str, as_json: bool = JSON_OPTION) -> None:
+    """Hide an agent from lists; applying its spec again restores it."""
+    from parley.agents import service
+
+    async def work(session: AsyncSession) -> Any:
+        return await service.archive(session, name, author=author())
+
+    summary = with_session(work)
+    if as_json:
+        print_json(summary)
+    else:
+        console().print(f"{name} archived (its {summary.current_version} version(s) are kept)")
+
+
+@app.command()
+def export(
+    ref: str = typer.Argument(..., help="NAME or NAME@VERSION."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file."),
+) -> None:
+    """Write a version as YAML; planning the exported file shows no change."""
+    from parley.agents import service
+
+    async def work(session: AsyncSession) -> str:
+        name, number = service.parse_ref(ref)
+        return await service.export(session, name, number)
+
+    text = with_session(work)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console(stderr=True).print(f"wrote {output}")
+
+
+@app.command()
+def schema(
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file."),
+) -> None:
+    """Print the JSON Schema of agent spec files (for editors and CI)."""
+    import json
+
+    from parley.agents.spec import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")

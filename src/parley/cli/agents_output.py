@@ -1,0 +1,127 @@
+"""Rich rendering of agents results: problems, plans, apply reports, lists, history, diffs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from rich.syntax import Syntax
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from parley.agents.diff import FieldChange
+    from parley.agents.problems import Problem
+    from parley.agents.schemas import (
+        AgentSummary,
+        AppliedItem,
+        PlanItem,
+        VersionDetail,
+        VersionSummary,
+    )
+
+ACTION_STYLE = {
+    "create": "green",
+    "update": "yellow",
+    "restore": "cyan",
+    "unchanged": "dim",
+}
+ACTION_WORD = {
+    "create": "new agent",
+    "update": "new version",
+    "restore": "restore (unarchive)",
+    "unchanged": "unchanged",
+}
+
+
+def problems(out: Console, found: Sequence[Problem]) -> None:
+    for problem in found:
+        colour = "red" if problem.severity == "error" else "yellow"
+        out.print(f"[{colour}]{escape(str(problem))}[/]")
+
+
+def changes(out: Console, found: Sequence[FieldChange], indent: str = "    ") -> None:
+    for change in found:
+        colour = {"added": "green", "removed": "red", "changed": "yellow"}[change.kind]
+        out.print(f"{indent}[{colour}]{escape(change.summary())}[/]")
+        if change.text_diff:
+            out.print(
+                Syntax(change.text_diff, "diff", theme="ansi_dark", background_color="default")
+            )
+
+
+def plan(out: Console, items: Sequence[PlanItem]) -> None:
+    for item in items:
+        style = ACTION_STYLE[item.action]
+        word = ACTION_WORD[item.action]
+        version = ""
+        if item.action == "update":
+            version = f" (v{item.current_version} -> v{(item.current_version or 0) + 1})"
+        elif item.action == "create":
+            version = " (v1)"
+        out.print(f"[{style}]{word:>12}[/]  [bold]{escape(item.name)}[/]{version}")
+        changes(out, item.changes)
+    counts = {a: sum(i.action == a for i in items) for a in ACTION_STYLE}
+    out.print(
+        f"\nPlan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['restore']} to restore, {counts['unchanged']} unchanged."
+    )
+
+
+def applied(out: Console, items: Sequence[AppliedItem]) -> None:
+    for item in items:
+        style = ACTION_STYLE[item.action]
+        word = ACTION_WORD[item.action]
+        out.print(f"[{style}]{word:>12}[/]  [bold]{escape(item.name)}[/] v{item.version}")
+    counts = {a: sum(i.action == a for i in items) for a in ACTION_STYLE}
+    out.print(
+        f"\nApplied: {counts['create']} created, {counts['update']} new versions, "
+        f"{counts['restore']} restored, {counts['unchanged']} unchanged."
+    )
+
+
+def agent_table(out: Console, agents: Sequence[AgentSummary]) -> None:
+    table = Table("name", "version", "targets", "tags", "description", box=None)
+    for agent in agents:
+        name = agent.name + (" (archived)" if agent.archived else "")
+        table.add_row(
+            escape(name),
+            f"v{agent.current_version}",
+            ", ".join(agent.targets),
+            escape(", ".join(agent.tags)),
+            escape(agent.description[:60]),
+        )
+    out.print(table)
+
+
+def history(out: Console, name: str, versions: Sequence[VersionSummary]) -> None:
+    table = Table("", "version", "hash", "created", "author", "git", "message", box=None)
+    for v in versions:
+        git = (v.git_commit or "")[:8] + ("*" if v.git_dirty else "")
+        message = v.message or (f"rollback to v{v.rollback_of}" if v.rollback_of else "")
+        table.add_row(
+            "*" if v.current else "",
+            f"v{v.number}",
+            v.content_hash.removeprefix("sha256:")[:12],
+            v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            escape(v.author),
+            git,
+            escape(message),
+        )
+    out.print(f"[bold]{escape(name)}[/]")
+    out.print(table)
+
+
+def version(out: Console, detail: VersionDetail, spec_yaml: str) -> None:
+    out.print(
+        f"[bold]{escape(detail.agent)}[/] v{detail.number}"
+        f"{' (current)' if detail.current else ''}  {detail.content_hash}"
+    )
+    out.print(f"by {escape(detail.author)} at {detail.created_at:%Y-%m-%d %H:%M:%S} UTC")
+    if detail.message:
+        out.print(f"message: {escape(detail.message)}")
+    if detail.git_commit:
+        out.print(f"git: {detail.git_commit}{' (uncommitted edits)' if detail.git_dirty else ''}")
+    out.print(Syntax(spec_yaml, "yaml", theme="ansi_dark", background_color="default"))

@@ -1,0 +1,41 @@
+"""The root `parley` command. Only Typer is imported here; everything heavy loads on use."""
+
+from __future__ import annotations
+
+import typer
+
+from parley.cli import agents, db, server, tokens
+
+app = typer.Typer(
+    name="parley",
+    help="Parley: a control plane for voice AI agents on ElevenLabs and Ultravox.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    # Plain help: rich-formatted help imports ~150 ms of modules before printing a line.
+    rich_markup_mode=None,
+)
+app.add_typer(agents.app, name="agents")
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(db.app, name="db")
+app.command()(server.serve)
+app.command()(server.openapi)
+
+
+@app.command()
+def demo() -> None:
+    """Run the demo: agents as code end to end on a throwaway embedded database."""
+    from parley.cli.demo import run_demo
+
+    run_demo()
+
+
+@app.command()
+def version() -> None:
+    """Print Parley's version."""
+    from parley import __version__
+
+    typer.echo(__version__)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,114 @@
+"""What every CLI command shares: settings, a database session, output (Rich or JSON), errors.
+
+Heavy modules (SQLAlchemy, the services) are imported inside these helpers, never at the top of
+a command module, so `parley --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from parley.config import Settings
+
+T = TypeVar("T")
+
+JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def settings() -> Settings:
+    from parley.config import get_settings
+
+    return get_settings()
+
+
+def author() -> str:
+    """Who is recorded on new versions: PARLEY_AUTHOR, else git's user.name, else the OS user."""
+    configured = settings().author
+    if configured:
+        return configured
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
+        if done.returncode == 0 and done.stdout.strip():
+            return done.stdout.strip()
+    except OSError:
+        pass
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return os.environ.get("USER", "unknown")
+
+
+def with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one committed unit of work on the configured database."""
+
+    async def main() -> T:
+        from parley.db import migrate
+        from parley.db.engine import create_engine, session_factory, session_scope
+
+        conf = settings()
+        engine = create_engine(conf.resolved_database_url)
+        try:
+            if conf.auto_migrate:
+                await migrate.ensure_schema(engine)
+            async with session_scope(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return guarded(lambda: asyncio.run(main()))
+
+
+def guarded(call: Callable[[], T]) -> T:
+    """Turn Parley's errors into a red message and exit code 1 (no traceback)."""
+    from parley.errors import ParleyError
+
+    try:
+        return call()
+    except ParleyError as exc:
+        fail(exc.message, details=exc.details)
+
+
+def fail(message: str, *, details: dict[str, Any] | None = None, code: int = 1) -> NoReturn:
+    err = console(stderr=True)
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    for problem in (details or {}).get("problems", []):
+        err.print(f"  {problem}")
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout; pydantic models and lists of them are dumped in JSON mode."""
+    from pydantic import BaseModel
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="json")
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    sys.stdout.write(json.dumps(plain(data), indent=2, ensure_ascii=False, default=str) + "\n")
