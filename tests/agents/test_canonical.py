@@ -31,7 +31,8 @@ def test_any_change_changes_the_hash() -> None:
 
 def test_hash_is_sha256_and_short_form() -> None:
     digest = canonical.content_hash(_normal(MINIMAL))
-    assert digest.startswith("sha256:") and len(digest) == 71
+    assert digest.startswith("sha256:")
+    assert len(digest) == 71
     assert canonical.short_hash(digest) == digest[7:19]
 
 
@@ -45,7 +46,8 @@ def test_export_round_trips_every_example(examples: Path) -> None:
 def test_export_omits_defaults_and_uses_block_scalars() -> None:
     text = canonical.to_yaml(_normal(WITH_VARIABLES))
     assert "system_prompt: |\n  You greet people.\n" in text
-    assert "targets" not in text and "temperature: 0.2" in text
+    assert "targets" not in text
+    assert "temperature: 0.2" in text
 
 
 def test_export_keeps_trailing_spaces_exactly() -> None:
@@ -65,7 +67,8 @@ def test_diff_reports_leaves_and_unified_text() -> None:
     assert changes["llm.temperature"].summary() == "~ llm.temperature: 0.2 -> 0.4"
     assert changes["variables.api_token"].kind == "removed"
     text_diff = changes["system_prompt"].text_diff
-    assert text_diff is not None and "+Be brief." in text_diff
+    assert text_diff is not None
+    assert "+Be brief." in text_diff
     assert diff_specs(old, old) == []
 
 

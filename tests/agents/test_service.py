@@ -65,7 +65,8 @@ async def test_plan_shows_create_update_unchanged_with_changes(sessions: Session
 async def test_bulk_apply_is_one_report(sessions: Sessions) -> None:
     texts = [MINIMAL.replace("greeter", f"agent-{i}") for i in range(30)]
     result = await apply(sessions, *texts)
-    assert len(result) == 30 and {action for _, action, _ in result} == {"create"}
+    assert len(result) == 30
+    assert {action for _, action, _ in result} == {"create"}
     async with session_scope(sessions) as session:
         page = await service.list_agents(session)
     assert len(page.items) == 30
@@ -81,7 +82,8 @@ async def test_rollback_appends_a_version_equal_to_the_old_one(sessions: Session
         v1 = await service.show_version(session, "greeter", 1)
         v3 = await service.show_version(session, "greeter", None)
         again = await service.rollback(session, "greeter", 1, author="bob")
-    assert v3.content_hash == v1.content_hash and v3.spec == v1.spec
+    assert v3.content_hash == v1.content_hash
+    assert v3.spec == v1.spec
     assert (v3.number, v3.rollback_of, v3.author, v3.message) == (
         3,
         1,
@@ -128,7 +130,8 @@ async def test_list_filters_and_cursor_pagination(sessions: Sessions) -> None:
         with pytest.raises(InvalidInput):
             await service.list_agents(session, limit=0)
     assert [a.name for a in first.items] == ["alpha", "beta"]
-    assert [a.name for a in second.items] == ["gamma"] and second.next_cursor is None
+    assert [a.name for a in second.items] == ["gamma"]
+    assert second.next_cursor is None
 
 
 async def test_history_pages_newest_first(sessions: Sessions) -> None:

@@ -156,7 +156,7 @@ async def _api_tour(conf: Any, out: Console) -> None:
     )
     task = asyncio.create_task(server.serve())
     try:
-        while not server.started:
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
             await asyncio.sleep(0.02)
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base) as client:
