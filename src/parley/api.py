@@ -7,4 +7,4 @@ from fastapi import APIRouter
 from parley import health
 from parley.agents import routes as agents
 
-ROUTERS: list[APIRouter] = [health.router, agents.router]
+ROUTERS: list[APIRouter] = [health.router, agents.router, agents.schema_router]

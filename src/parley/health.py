@@ -31,7 +31,10 @@ async def readyz(request: Request) -> JSONResponse:
             await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
         revision = await migrate.current_revision(engine)
-        checks["schema"] = "ok" if revision == migrate.LATEST_REVISION else f"at {revision}"
+        expected = migrate.LATEST_REVISION
+        checks["schema"] = (
+            "ok" if revision == expected else f"at {revision or 'no revision'}, needs {expected}"
+        )
     except Exception as exc:  # readiness reports any failure instead of raising it
         checks["database"] = f"error: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values()) and len(checks) == 2

@@ -21,11 +21,14 @@ from parley.agents.schemas import (
     VersionDiff,
     VersionSummary,
 )
+from parley.agents.spec import json_schema
 from parley.agents.validate import check_input
 from parley.deps import Caller, Session
 from parley.errors import InvalidInput, SpecInvalid
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
+# Outside /agents/ so that no agent name can shadow it.
+schema_router = APIRouter(prefix="/api/v1/schemas", tags=["agents"])
 
 
 class SpecInput(BaseModel):
@@ -117,13 +120,6 @@ async def apply(body: SpecsRequest, session: Session, caller: Caller) -> ApplyRe
     return await service.apply(session, _parse(body.specs), author=caller, message=body.message)
 
 
-@router.get("/schema")
-async def schema(_caller: Caller) -> dict[str, Any]:
-    from parley.agents.spec import json_schema
-
-    return json_schema()
-
-
 @router.get("/{name}", response_model=AgentDetail)
 async def get_agent(name: str, session: Session, _caller: Caller) -> AgentDetail:
     return await service.show_agent(session, name)
@@ -189,3 +185,9 @@ async def export(
 ) -> PlainTextResponse:
     text = await service.export(session, name, version)
     return PlainTextResponse(text, media_type="application/yaml")
+
+
+@schema_router.get("/agent-spec")
+async def agent_spec_schema(_caller: Caller) -> dict[str, Any]:
+    """The JSON Schema of agent spec files (as `parley agents schema` prints it)."""
+    return json_schema()
