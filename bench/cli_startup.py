@@ -84,7 +84,7 @@ def summarise(samples: dict[str, list[float]]) -> dict[str, dict[str, float]]:
 def report(summary: dict[str, dict[str, float]], runs: int, warmups: int) -> str:
     rows = []
     for name, s in summary.items():
-        extra = "—" if name == BASELINE else f"{s['above_python_ms']:+.0f}"
+        extra = "-" if name == BASELINE else f"{s['above_python_ms']:+.0f}"
         rows.append(
             [
                 f"`{name}`",
@@ -94,7 +94,7 @@ def report(summary: dict[str, dict[str, float]], runs: int, warmups: int) -> str
                 extra,
             ]
         )
-    head = ["command", "median ms", "p90 ms", "min ms", "median − python ms"]
+    head = ["command", "median ms", "p90 ms", "min ms", "median above python ms"]
     above = summary["parley --help"]["above_python_ms"]
     verdict = "met" if above < GOAL_MS else "NOT met"
     return (

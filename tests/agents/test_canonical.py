@@ -79,3 +79,10 @@ def test_json_schema_describes_the_spec() -> None:
     assert schema["additionalProperties"] is False
     assert "first_message" in schema["properties"]
     assert AgentSpec.model_json_schema()["title"] == "Parley agent spec"
+
+
+def test_list_changes_summarise_items() -> None:
+    old = _normal(WITH_VARIABLES)
+    new = _normal(WITH_VARIABLES.replace("tags: [demo, support]", "tags: [support, vip]"))
+    [change] = diff_specs(old, new)
+    assert change.summary() == '~ tags: +"vip" -"demo"'

@@ -32,6 +32,13 @@ class FieldChange(BaseModel):
             return f"- {self.path}: {_show(self.old)}"
         if self.text_diff is not None:
             return f"~ {self.path}: (text changed, see diff)"
+        if isinstance(self.old, list) and isinstance(self.new, list):
+            added = [_show(v) for v in self.new if v not in self.old]
+            removed = [_show(v) for v in self.old if v not in self.new]
+            if added or removed:
+                parts = [f"+{v}" for v in added] + [f"-{v}" for v in removed]
+                return f"~ {self.path}: {' '.join(parts)}"
+            return f"~ {self.path}: reordered {_show(self.new)}"
         return f"~ {self.path}: {_show(self.old)} -> {_show(self.new)}"
 
 

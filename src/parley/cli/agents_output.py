@@ -47,9 +47,15 @@ def changes(out: Console, found: Sequence[FieldChange], indent: str = "    ") ->
         colour = {"added": "green", "removed": "red", "changed": "yellow"}[change.kind]
         out.print(f"{indent}[{colour}]{escape(change.summary())}[/]")
         if change.text_diff:
-            out.print(
-                Syntax(change.text_diff, "diff", theme="ansi_dark", background_color="default")
-            )
+            unified_diff(out, change.text_diff, indent + "  ")
+
+
+def unified_diff(out: Console, text: str, indent: str) -> None:
+    for line in text.splitlines():
+        colour = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1], "default")
+        if line.startswith(("+++", "---")):
+            colour = "bold"
+        out.print(f"{indent}[{colour}]{escape(line)}[/]")
 
 
 def plan(out: Console, items: Sequence[PlanItem]) -> None:
