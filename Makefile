@@ -24,8 +24,8 @@ demo: install ## install, then run the demo (agents as code, end to end)
 	$(BIN)/parley demo
 
 lint: install ## ruff format check + ruff lint
-	$(BIN)/ruff format --check src tests bench migrations
-	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
 
 typecheck: install ## mypy strict on src/
 	$(BIN)/mypy
