@@ -100,6 +100,7 @@ def test_plan_apply_history_diff_rollback_export(cli_db: str, tmp_path: Path) ->
     assert "kindly" in exported.read_text()
     plan = as_json("agents", "plan", str(exported))
     assert plan["items"][0]["action"] == "update"
+    assert as_json("agents", "export", "greeter@1")["system_prompt"].startswith("You greet")
     current = parley_cli("agents", "export", "greeter")
     exported.write_text(current)
     parley_cli("agents", "plan", "--detailed-exitcode", str(exported))

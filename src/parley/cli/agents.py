@@ -259,15 +259,22 @@ def archive(name: str, as_json: bool = JSON_OPTION) -> None:
 def export(
     ref: str = typer.Argument(..., help="NAME or NAME@VERSION."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored spec as JSON."),
 ) -> None:
     """Write a version as YAML; planning the exported file shows no change."""
     from parley.agents import service
 
-    async def work(session: AsyncSession) -> str:
+    async def work(session: AsyncSession) -> Any:
         name, number = service.parse_ref(ref)
+        if as_json:
+            return await service.show_version(session, name, number)
         return await service.export(session, name, number)
 
-    text = with_session(work)
+    result = with_session(work)
+    if as_json:
+        print_json(result.spec)
+        return
+    text: str = result
     if output is None:
         typer.echo(text, nl=False)
     else:
