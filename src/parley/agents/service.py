@@ -64,7 +64,13 @@ def parse_ref(ref: str) -> tuple[str, int | None]:
 
 async def plan(session: AsyncSession, specs: Sequence[SourcedSpec]) -> list[PlanItem]:
     """What `apply` would do for each spec, with field-level changes against the current version."""
-    repo = AgentRepository(session)
+    items, _agents = await _plan(AgentRepository(session), specs)
+    return items
+
+
+async def _plan(
+    repo: AgentRepository, specs: Sequence[SourcedSpec]
+) -> tuple[list[PlanItem], dict[str, Agent]]:
     agents = await repo.by_names(s.spec.name for s in specs)
     current = await repo.current_versions(agents.values())
     items = []
@@ -87,7 +93,7 @@ async def plan(session: AsyncSession, specs: Sequence[SourcedSpec]) -> list[Plan
                 item.action = "update"
                 item.changes = diff_specs(version.spec, normal)
         items.append(item)
-    return items
+    return items, agents
 
 
 async def apply(
@@ -95,8 +101,7 @@ async def apply(
 ) -> ApplyReport:
     """Record a new version for every changed spec; unchanged specs are a no-op."""
     repo = AgentRepository(session)
-    planned = await plan(session, specs)
-    agents = await repo.by_names(item.name for item in planned if item.action != "create")
+    planned, agents = await _plan(repo, specs)
     report = ApplyReport(items=[])
     now = utcnow()
     for sourced, item in zip(specs, planned, strict=True):
