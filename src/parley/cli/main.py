@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from parley.cli import agents, db, server, tokens
+from parley.cli import agents, db, emulate, server, tokens
 
 app = typer.Typer(
     name="parley",
@@ -19,6 +19,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
 app.command()(server.serve)
 app.command()(server.openapi)
+app.command()(emulate.emulate)
 
 
 @app.command()

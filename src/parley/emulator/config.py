@@ -1,0 +1,29 @@
+"""Emulator settings: which API keys it accepts, its seed, where state persists, public URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+@dataclass
+class EmulatorConfig:
+    seed: int = 0
+    # None accepts any non-empty key; a set accepts only those keys.
+    elevenlabs_api_keys: frozenset[str] | None = None
+    ultravox_api_keys: frozenset[str] | None = None
+    state_file: Path | None = None
+    # Base URL clients reach the emulator at (used in signed URLs and joinUrls).
+    public_url: str = "http://127.0.0.1:8790"
+    # Outgoing HTTP (webhooks, server tools): tests inject an ASGI transport here.
+    outgoing_transport: httpx.AsyncBaseTransport | None = None
+    outgoing_timeout_s: float = 10.0
+    # Background loops (webhook delivery, batch scheduler) tick this often in real time.
+    tick_s: float = 0.05
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def public_ws_url(self) -> str:
+        return self.public_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)

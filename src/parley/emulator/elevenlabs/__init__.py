@@ -1,0 +1,1 @@
+"""The emulated ElevenLabs Agents Platform: REST, conversation WebSocket, outgoing webhooks."""

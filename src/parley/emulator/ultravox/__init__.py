@@ -1,0 +1,1 @@
+"""The emulated Ultravox API: agents, calls, webhooks and the joinUrl WebSocket."""
