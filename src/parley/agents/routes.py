@@ -94,17 +94,11 @@ async def list_agents(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
 ) -> Page[AgentSummary]:
-    pairs = []
-    for item in meta:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise InvalidInput(f"meta filter {item!r} is not key=value")
-        pairs.append((f"meta.{key}", value))
     flt = AgentFilter(
         tag=tag,
         provider=provider,
         search=search,
-        metadata=tuple(pairs),
+        metadata=service.parse_metadata_filters(meta),
         include_archived=archived,
     )
     return await service.list_agents(session, flt, cursor=cursor, limit=limit)

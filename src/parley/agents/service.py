@@ -62,6 +62,17 @@ def parse_ref(ref: str) -> tuple[str, int | None]:
     return name, int(version)
 
 
+def parse_metadata_filters(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """`["owner=ana"]` -> label filters for `AgentFilter.metadata`."""
+    pairs = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidInput(f"metadata filter {item!r} is not key=value")
+        pairs.append((f"meta.{key}", value))
+    return tuple(pairs)
+
+
 async def plan(session: AsyncSession, specs: Sequence[SourcedSpec]) -> list[PlanItem]:
     """What `apply` would do for each spec, with field-level changes against the current version."""
     items, _agents = await _plan(AgentRepository(session), specs)

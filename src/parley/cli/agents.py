@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from parley.cli.runtime import JSON_OPTION, author, console, fail, print_json, with_session
+from parley.cli.runtime import JSON_OPTION, author, console, print_json, with_session
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -146,15 +146,8 @@ def list_(
     from parley.agents.repository import AgentFilter
     from parley.cli import agents_output as show
 
-    pairs = []
-    for item in meta:
-        key, sep, value = item.partition("=")
-        if not sep:
-            fail(f"--meta {item!r} is not key=value")
-        pairs.append((f"meta.{key}", value))
-    flt = AgentFilter(tag, provider, search, tuple(pairs), archived)
-
     async def work(session: AsyncSession) -> Any:
+        flt = AgentFilter(tag, provider, search, service.parse_metadata_filters(meta), archived)
         return await service.list_agents(session, flt)
 
     page = with_session(work)
