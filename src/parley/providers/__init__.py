@@ -1,0 +1,1 @@
+"""Provider adapters: one protocol, one package per provider, vendor names only inside each."""
