@@ -12,25 +12,33 @@ from parley.agents.validate import check_document, check_paths
 from tests.agents.specs import MINIMAL, WITH_VARIABLES
 
 
-def _normal(text: str) -> dict[str, object]:
+def _spec(text: str) -> AgentSpec:
     checked = check_document(load_text(text, "t.yaml"))
     assert checked.spec is not None, checked.problems
-    return canonical.normalise(checked.spec)
+    return checked.spec
+
+
+def _normal(text: str) -> dict[str, object]:
+    return canonical.normalise(_spec(text))
+
+
+def _hash(text: str) -> str:
+    return canonical.content_hash(_spec(text))
 
 
 def test_same_content_same_hash_whatever_the_spelling() -> None:
     reordered = "llm: {model: gpt-4o-mini, temperature: 0.0}\nsystem_prompt: You greet people.\n"
     reordered += "name: greeter\nlanguage: en\ntags: []\n"
-    assert canonical.content_hash(_normal(MINIMAL)) == canonical.content_hash(_normal(reordered))
+    assert _hash(MINIMAL) == _hash(reordered)
 
 
 def test_any_change_changes_the_hash() -> None:
     changed = MINIMAL.replace("people.", "people!")
-    assert canonical.content_hash(_normal(MINIMAL)) != canonical.content_hash(_normal(changed))
+    assert _hash(MINIMAL) != _hash(changed)
 
 
 def test_hash_is_sha256_and_short_form() -> None:
-    digest = canonical.content_hash(_normal(MINIMAL))
+    digest = _hash(MINIMAL)
     assert digest.startswith("sha256:")
     assert len(digest) == 71
     assert canonical.short_hash(digest) == digest[7:19]
@@ -38,9 +46,8 @@ def test_hash_is_sha256_and_short_form() -> None:
 
 def test_export_round_trips_every_example(examples: Path) -> None:
     for spec in check_paths([examples]).valid:
-        normal = canonical.normalise(spec)
-        again = _normal(canonical.to_yaml(normal))
-        assert canonical.content_hash(again) == canonical.content_hash(normal), spec.name
+        exported = canonical.to_yaml(canonical.normalise(spec))
+        assert _hash(exported) == canonical.content_hash(spec), spec.name
 
 
 def test_export_omits_defaults_and_uses_block_scalars() -> None:
@@ -86,3 +93,14 @@ def test_list_changes_summarise_items() -> None:
     new = _normal(WITH_VARIABLES.replace("tags: [demo, support]", "tags: [support, vip]"))
     [change] = diff_specs(old, new)
     assert change.summary() == '~ tags: +"vip" -"demo"'
+
+
+def test_a_new_field_with_a_default_keeps_old_hashes() -> None:
+    """Specs written before a field existed must not look changed once it does."""
+
+    class Extended(AgentSpec):
+        future_setting: str = "default"
+
+    spec = _spec(MINIMAL)
+    extended = Extended.model_validate(spec.model_dump())
+    assert canonical.content_hash(extended) == canonical.content_hash(spec)

@@ -1,8 +1,8 @@
 """Normal form and content address of a spec, and its YAML export.
 
 The stored form of a version is the spec with every default filled in; its hash is SHA-256 over
-canonical JSON (sorted keys, no whitespace), so the same content always gets the same hash no
-matter how the YAML was written. Export drops defaults again and writes long texts as YAML block
+canonical JSON (sorted keys, no whitespace, defaults left out), so the same content always gets
+the same hash no matter how the YAML was written. Export drops defaults again and writes long texts as YAML block
 scalars, so exported files read like hand-written ones and plan as unchanged.
 """
 
@@ -21,8 +21,14 @@ def normalise(spec: AgentSpec) -> dict[str, Any]:
     return spec.model_dump(mode="json")
 
 
-def content_hash(normal: dict[str, Any]) -> str:
-    canonical = json.dumps(normal, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def content_hash(spec: AgentSpec) -> str:
+    """SHA-256 over what the spec says, defaults left out.
+
+    Leaving defaults out keeps hashes stable when a later Parley adds a field with a default:
+    re-applying an unchanged file stays a no-op. The stored version still pins every default.
+    """
+    said = spec.model_dump(mode="json", exclude_defaults=True)
+    canonical = json.dumps(said, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -87,7 +87,7 @@ async def _plan(
     items = []
     for sourced in specs:
         normal = canonical.normalise(sourced.spec)
-        digest = canonical.content_hash(normal)
+        digest = canonical.content_hash(sourced.spec)
         agent = agents.get(sourced.spec.name)
         item = PlanItem(
             name=sourced.spec.name,
