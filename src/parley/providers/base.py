@@ -1,0 +1,69 @@
+"""The provider protocol: what every provider adapter offers, and what it declares it can do.
+
+Adapters speak their vendor's API inside their own package; the rest of Parley sees only these
+types. A version is compiled for a target (`Compiled`, with a loss report of everything that
+did not carry over), then applied and read back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do natively; Parley emulates or skips the rest."""
+
+    versioning: bool
+    traffic_split: bool
+    post_call_analysis: bool
+    agent_tests: bool
+    batch_calling: bool
+    secret_variables: bool
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A spec field that does not carry over to a target, and why."""
+
+    path: str
+    target: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class References:
+    """Provider ids for the tools and knowledge documents a spec names (resolved at plan time)."""
+
+    tools: dict[str, str] = field(default_factory=dict)
+    knowledge: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {id, type}
+
+
+@dataclass
+class Compiled:
+    """A version as one provider's agent payload, with what was lost on the way."""
+
+    target: str
+    payload: dict[str, Any]
+    losses: list[Loss] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)  # referenced names with no provider id
+
+    def lose(self, path: str, reason: str) -> None:
+        self.losses.append(Loss(path, self.target, reason))
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`extra` laid over `base`: nested mappings merge, anything else is replaced."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

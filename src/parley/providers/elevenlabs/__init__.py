@@ -1,0 +1,1 @@
+"""ElevenLabs Agents Platform adapter: the official SDK over an injected httpx client."""

@@ -1,0 +1,1 @@
+"""Ultravox adapter: a small typed httpx client."""
