@@ -10,6 +10,7 @@ import httpx
 
 from parley.emulator.app import create_emulator_app
 from parley.emulator.config import EmulatorConfig
+from parley.emulator.elevenlabs.agent_models import create_agent
 from parley.emulator.state import Emulator
 from tests.conftest import REPO
 from tests.emulator.conftest import EL_KEY, UV_KEY, Receiver
@@ -132,15 +133,17 @@ async def test_state_file_survives_a_restart(tmp_path: Path) -> None:
     app = create_emulator_app(EmulatorConfig(seed=5, state_file=path))
     emu: Emulator = app.state.emu
     async with app.router.lifespan_context(app):
-        emu.state("elevenlabs").agents["agent_x"] = {"name": "kept"}
+        # A typed record (agents are pydantic models), created as the API would create it.
+        agent_id = create_agent(
+            emu, name="kept", tags=[], conversation_config={}, platform_settings={}, workflow=None
+        ).agent_id
         emu.clock.advance(100)
-    assert json.loads(path.read_text())["states"]["elevenlabs"]["agents"] == {
-        "agent_x": {"name": "kept"}
-    }
+    saved = json.loads(path.read_text())["states"]["elevenlabs"]["agents"]
+    assert saved[agent_id]["name"] == "kept"
     again = create_emulator_app(EmulatorConfig(seed=5, state_file=path))
     async with again.router.lifespan_context(again):
         restored: Emulator = again.state.emu
-        assert restored.state("elevenlabs").agents == {"agent_x": {"name": "kept"}}
+        assert restored.state("elevenlabs").agents[agent_id].name == "kept"
         assert restored.clock.offset == 100
 
 
@@ -152,3 +155,18 @@ def test_ids_are_provider_shaped_and_seeded() -> None:
     assert agent_id.startswith("agent_")
     assert len(agent_id) == len("agent_") + 28
     assert len(one.ids.uuid()) == 36
+
+
+async def test_any_failure_is_retried_when_the_provider_says_so(
+    emu: Emulator, receiver: Receiver
+) -> None:
+    receiver.statuses = [404]
+    delivery = emu.outbox.enqueue(
+        provider="p", event="e", url="http://h/x", body=b"{}", retry_schedule=[30],
+        retry_any_failure=True,
+    )  # fmt: skip
+    await emu.outbox.pump()
+    assert delivery.status == "pending"
+    emu.clock.advance(40)
+    await emu.outbox.pump()
+    assert delivery.status == "delivered"

@@ -38,6 +38,8 @@ class Delivery(BaseModel):
     status: Literal["pending", "delivered", "failed", "dropped"] = "pending"
     attempts: list[Attempt] = Field(default_factory=list)
     retry_schedule: list[float] = Field(default_factory=list)
+    # ElevenLabs retries only 5xx/408/429; Ultravox retries any answer that is not 2xx.
+    retry_any_failure: bool = False
     next_attempt_at: float | None = None
     duplicate_of: str | None = None
 
@@ -59,6 +61,7 @@ class Outbox:
         headers: dict[str, str] | None = None,
         sign: Signer | None = None,
         retry_schedule: list[float] | None = None,
+        retry_any_failure: bool = False,
     ) -> Delivery:
         """Queue a delivery due now; faults may drop it or add a duplicate."""
         faults = self.emu.faults
@@ -70,6 +73,7 @@ class Outbox:
             body=body.decode("utf-8"),
             headers=dict(headers or {}),
             retry_schedule=list(retry_schedule or []),
+            retry_any_failure=retry_any_failure,
             next_attempt_at=self.emu.clock.now(),
         )
         if sign is not None:
@@ -118,7 +122,11 @@ class Outbox:
             answer = await client.post(delivery.url, content=raw, headers=headers)
             attempt.status_code = answer.status_code
             ok = 200 <= answer.status_code < 300
-            retryable = answer.status_code >= 500 or answer.status_code in RETRYABLE
+            retryable = (
+                delivery.retry_any_failure
+                or answer.status_code >= 500
+                or answer.status_code in RETRYABLE
+            )
         except httpx.HTTPError as exc:
             attempt.error = f"{type(exc).__name__}: {exc}"
             ok, retryable = False, True

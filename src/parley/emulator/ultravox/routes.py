@@ -1,4 +1,4 @@
-"""The ElevenLabs app: every router under `/api`, the key check and Ultravox' error shapes."""
+"""The Ultravox app: every router under `/api`, the joinUrl socket, storage, DRF error shapes."""
 
 from __future__ import annotations
 
@@ -6,13 +6,20 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 
-from parley.emulator.ultravox import errors
+from parley.emulator.ultravox import agents, call_routes, errors, voices, webhooks, ws
 
 if TYPE_CHECKING:
     from parley.emulator.state import Emulator
 
-# Resource modules append their routers here (explicit list, no discovery).
-ROUTERS: list[APIRouter] = []
+# The explicit list of resource routers (no discovery).
+ROUTERS: list[APIRouter] = [
+    agents.router,
+    call_routes.router,
+    call_routes.storage,
+    webhooks.router,
+    voices.router,
+    ws.router,
+]
 
 
 def create_app(emu: Emulator) -> FastAPI:

@@ -1,4 +1,10 @@
-"""Everything the emulated Ultravox account holds, as pydantic models (persistable as JSON)."""
+"""Everything the emulated Ultravox account holds, as pydantic models (persistable as JSON).
+
+Records keep timestamps as unix seconds and the caller's configuration in Ultravox's own
+camelCase wire form (`config`, `call_template`), because that is what the API echoes back; the
+JSON views are built by `views.py`. Write-only values (`sharedSecrets`) live in their own
+fields so they can never leak into a response.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,85 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class AgentRecord(BaseModel):
+    agent_id: str
+    name: str = ""
+    created: float
+    updated: float
+    published_revision_id: str
+    call_template: dict[str, Any] = Field(default_factory=dict)
+    shared_secrets: list[str] = Field(default_factory=list)
+
+
+class MessageRecord(BaseModel):
+    role: str  # MESSAGE_ROLE_*
+    text: str
+    medium: str = "MESSAGE_MEDIUM_VOICE"
+    invocation_id: str | None = None
+    tool_name: str | None = None
+    error_details: str | None = None
+    call_state: dict[str, Any] | None = None
+    # Offsets from `joined`; None for the call's initialMessages.
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+class CallRecord(BaseModel):
+    call_id: str
+    stage_id: str = ""
+    created: float
+    joined: float | None = None
+    ended: float | None = None
+    end_reason: str | None = None
+    agent_id: str | None = None
+    agent_name: str | None = None
+    # Echoed configuration, already rendered with templateContext, in wire names.
+    config: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, str] = Field(default_factory=dict)
+    template_context: dict[str, Any] = Field(default_factory=dict)
+    initial_state: dict[str, Any] = Field(default_factory=dict)
+    call_state: dict[str, Any] = Field(default_factory=dict)
+    experimental_settings: Any = None
+    shared_secrets: list[str] = Field(default_factory=list)
+    join_url: str | None = None
+    greeting: str | None = None
+    user_first: bool = False
+    join_timeout_s: float = 30.0
+    max_duration_s: float = 3600.0
+    billed_duration_s: float | None = None
+    billing_status: str = "BILLING_STATUS_PENDING"
+    billed_side_input_tokens: int | None = None
+    billed_side_output_tokens: int | None = None
+    summary: str | None = None
+    short_summary: str | None = None
+    client_version: str | None = None
+    initial_messages: list[MessageRecord] = Field(default_factory=list)
+    messages: list[MessageRecord] = Field(default_factory=list)
+
+
+class WebhookRecord(BaseModel):
+    webhook_id: str
+    agent_id: str | None = None
+    created: float
+    url: str
+    secrets: list[str] = Field(default_factory=list)
+    events: list[str] = Field(default_factory=list)
+
+
+class VoiceRecord(BaseModel):
+    voice_id: str
+    name: str
+    description: str | None = None
+    primary_language: str | None = "en"
+    provider: str | None = "cartesia"
+    ownership: str = "public"
+    billing_style: str = "VOICE_BILLING_STYLE_INCLUDED"
+    definition: dict[str, Any] = Field(default_factory=dict)
+
+
 class UltravoxState(BaseModel):
-    # Filled in by the resource modules: agents, calls (with messages), tools, webhooks...
-    agents: dict[str, Any] = Field(default_factory=dict)
-    calls: dict[str, Any] = Field(default_factory=dict)
+    agents: dict[str, AgentRecord] = Field(default_factory=dict)
+    calls: dict[str, CallRecord] = Field(default_factory=dict)
+    webhooks: dict[str, WebhookRecord] = Field(default_factory=dict)
+    # Seeded voices, on top of the built-in catalogue in voices.py.
+    voices: dict[str, VoiceRecord] = Field(default_factory=dict)
