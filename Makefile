@@ -18,7 +18,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
 install: $(UV) ## create .venv with the locked dependencies
-	$(UV) sync --locked --python $(PYTHON) --quiet
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON) --quiet
 
 demo: install ## install, then run the demo (agents as code, end to end)
 	$(BIN)/parley demo

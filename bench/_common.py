@@ -31,9 +31,35 @@ def tool(name: str) -> Path:
     return path
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    """The current environment without any PARLEY_* variable, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+PYCACHE_MODES = ("warm", "off")
+PYCACHE_HELP = (
+    "warm (default): bytecode is cached in a private folder (PYTHONPYCACHEPREFIX) that the "
+    "warm-ups fill, as after the first run of a normal install; off: PYTHONDONTWRITEBYTECODE=1, "
+    "so only .pyc files already on disk are used and every other module is compiled from "
+    "source in every process (see venv_pyc_files in the machine facts)"
+)
+_BYTECODE_VARS = ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+
+
+def clean_env(pycache: str, pycache_dir: Path, **extra: str) -> dict[str, str]:
+    """The current environment without PARLEY_* variables, bytecode settings per `pycache`,
+    and `extra`.
+
+    `warm` caches in `pycache_dir`, never in the venv or src/ (a prefix is also read instead
+    of `__pycache__` folders, so what lies there does not change the result). `off` writes
+    nothing anywhere.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PARLEY_") and k not in _BYTECODE_VARS
+    }
+    if pycache == "warm":
+        env["PYTHONPYCACHEPREFIX"] = str(pycache_dir)
+    elif pycache == "off":
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        raise ValueError(f"pycache mode {pycache!r} is not one of {PYCACHE_MODES}")
     env.update(extra)
     return env
 
@@ -70,8 +96,9 @@ def machine() -> dict[str, Any]:
     """Facts to print next to the numbers: CPUs, CPU model, OS, Python, Parley, git, date."""
     nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     commit = _run(["git", "rev-parse", "--short", "HEAD"])
-    if commit and _run(["git", "status", "--porcelain", "--untracked-files=no"]):
-        commit += " (with uncommitted changes)"
+    measured = ["src", "pyproject.toml", "uv.lock"]  # what the numbers depend on
+    if commit and _run(["git", "status", "--porcelain", "--", *measured]):
+        commit += " (src/ has uncommitted changes)"
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": nproc,
@@ -81,6 +108,9 @@ def machine() -> dict[str, Any]:
         "python_executable": sys.executable,
         "parley": _run([str(tool("parley")), "version"]) or "unknown",
         "git_commit": commit or "unknown",
+        "caller_env": {k: os.environ[k] for k in _BYTECODE_VARS if k in os.environ},
+        "venv_pyc_files": sum(1 for _ in Path(sys.prefix).rglob("*.pyc")),
+        "src_pyc_files": sum(1 for _ in (ROOT / "src").rglob("*.pyc")),
     }
 
 

@@ -5,10 +5,15 @@ Times `parley --help` and `parley agents --help` as fresh processes, interleaved
 alike and the difference of medians is the cost Parley adds. Goal: `parley --help` under 250 ms
 above `python -c pass`.
 
+By default bytecode is cached in a private folder that the warm-ups fill (`--pycache warm`, the
+state after a normal install's first run); `--pycache off` writes no .pyc, so every module
+without one on disk is compiled in every process.
+
 Run from the repository root:
 
     .venv/bin/python bench/cli_startup.py            # 30 timed runs each after 3 warm-ups
     .venv/bin/python bench/cli_startup.py --runs 100
+    .venv/bin/python bench/cli_startup.py --pycache off   # write no .pyc (see --help)
 
 Prints a Markdown table and writes bench/results/cli_startup.json.
 """
@@ -23,7 +28,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import clean_env, machine, machine_line, median, p90, table, tool, write_json
+from _common import (
+    PYCACHE_HELP,
+    PYCACHE_MODES,
+    clean_env,
+    machine,
+    machine_line,
+    median,
+    p90,
+    table,
+    tool,
+    write_json,
+)
 
 GOAL_MS = 250.0
 BASELINE = "python -c pass"
@@ -48,13 +64,13 @@ def once(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
     return elapsed
 
 
-def measure(runs: int, warmups: int) -> dict[str, list[float]]:
+def measure(runs: int, warmups: int, pycache: str) -> dict[str, list[float]]:
     cmds = commands()
     names = list(cmds)
     samples: dict[str, list[float]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         # An empty data dir and working dir: no parley.toml or user database is ever read.
-        env = clean_env(PARLEY_DATA_DIR=str(Path(tmp) / "data"))
+        env = clean_env(pycache, Path(tmp) / "pycache", PARLEY_DATA_DIR=str(Path(tmp) / "data"))
         cwd = Path(tmp)
         for _ in range(warmups):
             for name in names:
@@ -109,20 +125,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="timed runs per command (30)")
     parser.add_argument("--warmups", type=int, default=3, help="untimed rounds first (3)")
+    parser.add_argument("--pycache", choices=PYCACHE_MODES, default="warm", help=PYCACHE_HELP)
     args = parser.parse_args()
     if args.runs < 1 or args.warmups < 0:
         parser.error("--runs must be at least 1 and --warmups at least 0")
 
     info = machine()
-    samples = measure(args.runs, args.warmups)
+    samples = measure(args.runs, args.warmups, args.pycache)
     summary = summarise(samples)
     print(f"Machine: {machine_line(info)}\n")
+    print(f"Bytecode cache: {args.pycache}")
     print(report(summary, args.runs, args.warmups))
     data: dict[str, Any] = {
         "benchmark": "cli_startup",
         "machine": info,
         "runs": args.runs,
         "warmups": args.warmups,
+        "pycache": args.pycache,
         "goal_ms_above_python": GOAL_MS,
         "summary": summary,
         "samples_ms": {name: [v * 1000 for v in values] for name, values in samples.items()},

@@ -2,8 +2,8 @@
 
 The stored form of a version is the spec with every default filled in; its hash is SHA-256 over
 canonical JSON (sorted keys, no whitespace, defaults left out), so the same content always gets
-the same hash no matter how the YAML was written. Export drops defaults again and writes long texts as YAML block
-scalars, so exported files read like hand-written ones and plan as unchanged.
+the same hash no matter how the YAML was written. Export drops defaults again and writes long
+texts as YAML block scalars, so exported files read like hand-written ones and plan unchanged.
 """
 
 from __future__ import annotations

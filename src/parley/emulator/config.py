@@ -22,6 +22,8 @@ class EmulatorConfig:
     outgoing_timeout_s: float = 10.0
     # Background loops (webhook delivery, batch scheduler) tick this often in real time.
     tick_s: float = 0.05
+    # Real seconds between an agent's goodbye and the socket closing (audio still streaming).
+    hangup_grace_s: float = 0.25
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from parley.emulator.elevenlabs import errors, routes
+from parley.emulator.elevenlabs import errors, lifecycle, routes, simulate
 from parley.emulator.elevenlabs.state import ElevenLabsState
 
 if TYPE_CHECKING:
@@ -24,13 +24,13 @@ class ElevenLabsProvider:
         return errors.error_body(status, code, message)
 
     async def on_tick(self, emu: Emulator) -> None:
-        return None
+        await lifecycle.tick(emu)
 
     async def end_call(self, emu: Emulator, call_id: str) -> bool:
-        return False
+        return await lifecycle.end_call(emu, call_id)
 
     async def simulate(self, emu: Emulator, request: dict[str, Any]) -> dict[str, Any]:
-        return {"conversations": []}
+        return simulate.simulate(emu, request)
 
     def seed(self, emu: Emulator, fixtures: dict[str, Any]) -> None:
-        return None
+        lifecycle.seed(emu, fixtures)

@@ -6,13 +6,40 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 
-from parley.emulator.elevenlabs import errors
+from parley.emulator.elevenlabs import (
+    agents,
+    branches,
+    conversations,
+    errors,
+    knowledge_base,
+    phone_numbers,
+    rag_index,
+    runtime,
+    settings,
+    simulate_conversation,
+    test_runs,
+    testing,
+    tools,
+    voices,
+    ws,
+)
 
 if TYPE_CHECKING:
     from parley.emulator.state import Emulator
 
 # Resource modules append their routers here (explicit list, no discovery).
 ROUTERS: list[APIRouter] = []
+ROUTERS += [
+    agents.router,
+    branches.router,
+    conversations.router,
+    settings.router,
+    runtime.router,
+    ws.router,
+]
+ROUTERS += [tools.router, rag_index.router, knowledge_base.router, testing.router]
+ROUTERS += [test_runs.router, simulate_conversation.router, phone_numbers.router]
+ROUTERS += [voices.router, voices.previews]
 
 
 def create_app(emu: Emulator) -> FastAPI:

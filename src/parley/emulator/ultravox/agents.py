@@ -45,7 +45,7 @@ def _set_template(emu: Emulator, agent: AgentRecord, template: CallTemplate | No
     for key in ("name", "created", "updated"):
         raw.pop(key, None)  # bookkeeping fields are the server's, not the client's
     calls.check_voice(emu, raw, field="callTemplate.voice")
-    problems = tools.validate(list(raw.get("selectedTools") or []))
+    _, problems = tools.resolve_all(lifecycle.state(emu), list(raw.get("selectedTools") or []))
     if problems:
         raise UltravoxError(400, {"callTemplate.selectedTools": problems})
     agent.call_template = raw

@@ -71,7 +71,9 @@ def start_from_agent(emu: Emulator, agent: AgentRecord, body: StartAgentCallRequ
         config.pop("externalVoice", None)
     if body.toolOverrides is not None:
         selected = list(config.get("selectedTools") or [])
-        config["selectedTools"] = tools.apply_overrides(selected, body.toolOverrides)
+        config["selectedTools"] = tools.apply_overrides(
+            selected, body.toolOverrides, lifecycle.state(emu)
+        )
     context = body.templateContext or {}
     _check_context(agent.call_template.get("contextSchema"), context)
     return _build(
@@ -106,10 +108,11 @@ def _build(
     secrets: list[str],
 ) -> CallRecord:
     check_voice(emu, config)
-    problems = tools.validate(list(config.get("selectedTools") or []))
+    config = _render(config, context)
+    selected = list(config.get("selectedTools") or [])
+    resolved, problems = tools.resolve_all(lifecycle.state(emu), selected)
     if problems:
         raise UltravoxError(400, {"selectedTools": problems})
-    config = _render(config, context)
     call_id = emu.ids.uuid()
     medium = config.get("medium") or {}
     outgoing_sip = "outgoing" in (medium.get("sip") or {})
@@ -136,6 +139,7 @@ def _build(
         join_timeout_s=parse_duration(config.get("joinTimeout", "30s")),
         max_duration_s=parse_duration(config.get("maxDuration", "3600s")),
         initial_messages=[_message_record(m) for m in initial],
+        tools=resolved,
     )
     lifecycle.state(emu).calls[call_id] = call
     lifecycle.started(emu, call)

@@ -4,7 +4,8 @@ Transport-agnostic: the joinUrl socket (`ws.py`), REST `send_data_message` and t
 all drive a `Conversation`, which records `ultravox.v1.Message`s on the call and emits the
 documented data messages (`state`, `transcript`, `client_tool_invocation`, ...) through an
 optional sink. Client tools wait for the client's `client_tool_result`; HTTP tools are called
-for real through the emulator's outgoing HTTP client; `hangUp` ends the call.
+for real through the emulator's outgoing HTTP client (`http_tools.py`); the built-in `hangUp`
+ends the call and `queryCorpus` searches the emulated corpus.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from parley.emulator import audio
 from parley.emulator.brain import GOODBYE, Brain, ToolCall
-from parley.emulator.ultravox import lifecycle, tools
-from parley.emulator.ultravox.state import CallRecord, MessageRecord
+from parley.emulator.ultravox import corpus_index, http_tools, lifecycle, tools
+from parley.emulator.ultravox.state import CallRecord, MessageRecord, ResolvedTool
 
 if TYPE_CHECKING:
     from parley.emulator.state import Emulator
@@ -51,7 +50,8 @@ class Conversation:
         self.emit = emit
         self.speak = speak
         self.on_end = on_end
-        self.tools = {t.name: t for t in map(tools.info, call.config.get("selectedTools") or [])}
+        resolved = call.tools or self._resolve_now()
+        self.tools: dict[str, ResolvedTool] = {t.name: t for t in resolved}
         self.brain = Brain(tools=list(self.tools))
         self.pending: dict[str, ToolCall] = {}
         self.ordinal = 0
@@ -147,17 +147,28 @@ class Conversation:
         self.call.messages.append(record)
         if tool.kind == "client":
             self.pending[invocation] = call
+            # Client tools take body parameters only: overrides, static and automatic included.
+            parameters = http_tools.place(tool, call.parameters, self.call).body
             await self.emit(
                 {"type": "client_tool_invocation", "toolName": call.name,
-                 "invocationId": invocation, "parameters": call.parameters}
+                 "invocationId": invocation, "parameters": parameters}
             )  # fmt: skip
             return
-        if tool.kind == "builtin" and call.name == "hangUp":
+        if tool.kind == "http":
+            out = await http_tools.invoke(self.emu, self.call, tool, call.parameters)
+            await self._finish_tool(call, invocation, out.text, out.failed, out.error_details,
+                                    out.response_type, out.reaction)  # fmt: skip
+            return
+        builtin = tool.definition.get("modelToolName") if tool.kind == "builtin" else None
+        if builtin == "hangUp":
             await self._finish_tool(call, invocation, "OK", False, None, "hang-up", None)
             return
-        if tool.kind == "http":
-            result, failed = await self._call_http(tool.definition, call.parameters)
-            await self._finish_tool(call, invocation, result, failed, None, None, None)
+        if builtin == "queryCorpus":
+            args = http_tools.place(tool, call.parameters, self.call).body
+            state = lifecycle.state(self.emu)
+            text, details = corpus_index.tool_answer(state, args, self.emu.clock.now())
+            await self._finish_tool(call, invocation, text, details is not None, details, None,
+                                    None)  # fmt: skip
             return
         detail = f"Tool {call.name!r} ({tool.kind}) is not executed by the emulator."
         await self._finish_tool(call, invocation, "Tool unavailable.", True, detail, None, None)
@@ -184,25 +195,12 @@ class Conversation:
             await self.say(self.brain.after_tool(call, result, failed).text)
         await self.emit({"type": "state", "state": "listening"})
 
-    async def _call_http(
-        self, definition: dict[str, Any], params: dict[str, Any]
-    ) -> tuple[str, bool]:
-        http = definition.get("http") or {}
-        url = str(http.get("baseUrlPattern", ""))
-        for key, value in params.items():
-            url = url.replace("{" + key + "}", str(value))
-        method = str(http.get("httpMethod") or "POST").upper()
-        try:
-            async with self.emu.http_client() as client:
-                answer = await client.request(
-                    method, url, json=params if method not in ("GET", "DELETE") else None,
-                    params=params if method in ("GET", "DELETE") else None,
-                )  # fmt: skip
-        except httpx.HTTPError as exc:
-            return f"Request failed: {type(exc).__name__}", True
-        return answer.text, answer.status_code >= 400
-
     # --- bookkeeping ---------------------------------------------------------------------------
+
+    def _resolve_now(self) -> list[ResolvedTool]:
+        """Calls stored before tools were resolved at start: resolve against today's tools."""
+        selected = list(self.call.config.get("selectedTools") or [])
+        return tools.resolve_all(lifecycle.state(self.emu), selected)[0]
 
     def _record(self, role: str, text: str, start: float, end: float, medium: str) -> None:
         self.call.messages.append(

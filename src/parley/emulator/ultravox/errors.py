@@ -33,9 +33,11 @@ async def _handle(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
-async def _http(_request: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    detail = "Not found." if exc.status_code == 404 else str(exc.detail)
+    detail = {404: "Not found.", 405: f'Method "{request.method}" not allowed.'}.get(
+        exc.status_code, str(exc.detail)
+    )
     return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
 

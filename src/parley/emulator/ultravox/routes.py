@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 
-from parley.emulator.ultravox import agents, call_routes, errors, voices, webhooks, ws
+from parley.emulator.ultravox import (
+    agents,
+    call_routes,
+    corpora,
+    corpus_uploads,
+    durable_tools,
+    errors,
+    voices,
+    webhooks,
+    ws,
+)
 
 if TYPE_CHECKING:
     from parley.emulator.state import Emulator
@@ -16,6 +26,10 @@ ROUTERS: list[APIRouter] = [
     agents.router,
     call_routes.router,
     call_routes.storage,
+    durable_tools.router,
+    corpora.router,
+    corpus_uploads.router,
+    corpus_uploads.storage,
     webhooks.router,
     voices.router,
     ws.router,

@@ -153,3 +153,116 @@ class WebhookIn(BaseModel):
         if value is not None and any(len(s) > 120 for s in value):
             raise ValueError("Ensure this field has no more than 120 characters.")
         return value
+
+
+# --- tools (`ultravox.v1.BaseToolDefinition` is a protobuf message: unknown fields fail) --------
+
+Location = Literal[
+    "PARAMETER_LOCATION_UNSPECIFIED",
+    "PARAMETER_LOCATION_QUERY",
+    "PARAMETER_LOCATION_PATH",
+    "PARAMETER_LOCATION_HEADER",
+    "PARAMETER_LOCATION_BODY",
+]
+KnownValue = Literal[
+    "KNOWN_PARAM_UNSPECIFIED", "KNOWN_PARAM_CALL_ID", "KNOWN_PARAM_CONVERSATION_HISTORY",
+    "KNOWN_PARAM_OUTPUT_SAMPLE_RATE", "KNOWN_PARAM_CALL_STATE", "KNOWN_PARAM_CALL_STAGE_ID",
+    "KNOWN_PARAM_THREAD_ID", "KNOWN_PARAM_THREAD_STATES", "KNOWN_PARAM_CALL_METADATA",
+]  # fmt: skip
+Reaction = Literal[
+    "AGENT_REACTION_UNSPECIFIED",
+    "AGENT_REACTION_SPEAKS",
+    "AGENT_REACTION_LISTENS",
+    "AGENT_REACTION_SPEAKS_ONCE",
+]
+MAX_TOOL_TIMEOUT_S = 40.0
+
+
+class DynamicParameter(_Proto):
+    name: str | None = None
+    location: Location | None = None
+    # `schema` would shadow a BaseModel attribute, hence the alias.
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    required: bool | None = None
+
+
+class StaticParameter(_Proto):
+    name: str | None = None
+    location: Location | None = None
+    value: Any = None
+
+
+class AutomaticParameter(_Proto):
+    name: str | None = None
+    location: Location | None = None
+    knownValue: KnownValue | None = None
+
+
+class ToolRequirements(_Proto):
+    httpSecurityOptions: dict[str, Any] | None = None
+    requiredParameterOverrides: list[str] | None = None
+
+
+class HttpToolDetails(_Proto):
+    baseUrlPattern: str
+    httpMethod: str
+
+
+class NoDetails(_Proto):
+    """`client: {}` / `dataConnection: {}`: empty messages."""
+
+
+class StaticToolResponse(_Proto):
+    responseText: str | None = None
+
+
+class ToolDefinition(_Proto):
+    modelToolName: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9_-]{1,64}$")
+    description: str | None = None
+    dynamicParameters: list[DynamicParameter] | None = None
+    staticParameters: list[StaticParameter] | None = None
+    automaticParameters: list[AutomaticParameter] | None = None
+    requirements: ToolRequirements | None = None
+    timeout: str | None = None
+    precomputable: bool | None = None
+    http: HttpToolDetails | None = None
+    client: NoDetails | None = None
+    dataConnection: NoDetails | None = None
+    defaultReaction: Reaction | None = None
+    staticResponse: StaticToolResponse | None = None
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: str | None) -> str | None:
+        if value is not None:
+            if not DURATION.match(value):
+                raise ValueError("must be a duration such as '2.5s'")
+            if not 0 < float(value[:-1]) <= MAX_TOOL_TIMEOUT_S:
+                raise ValueError(f"must be more than 0s and at most {MAX_TOOL_TIMEOUT_S:g}s")
+        return value
+
+    @model_validator(mode="after")
+    def _one_implementation(self) -> ToolDefinition:
+        kinds = [k for k in ("http", "client", "dataConnection") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("Exactly one of http, client or dataConnection must be set.")
+        if kinds[0] != "http":
+            # Documented: client and data-connection tools take body parameters only.
+            locations = [p.location for p in self.dynamicParameters or []]
+            locations += [p.location for p in self.staticParameters or []]
+            locations += [p.location for p in self.automaticParameters or []]
+            body = (None, "PARAMETER_LOCATION_UNSPECIFIED", "PARAMETER_LOCATION_BODY")
+            if any(loc not in body for loc in locations):
+                raise ValueError(f"{kinds[0]} tools accept only body parameters.")
+        return self
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class ToolIn(BaseModel):
+    """`Tool` (a DRF serializer): read-only fields are ignored; POST and PUT need both fields."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: str | None = Field(default=None, min_length=1, max_length=40)
+    definition: ToolDefinition | None = None

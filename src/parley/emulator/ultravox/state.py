@@ -36,6 +36,14 @@ class MessageRecord(BaseModel):
     end_s: float | None = None
 
 
+class ResolvedTool(BaseModel):
+    name: str  # model-facing name
+    kind: str  # "client", "http", "dataConnection" or "builtin"
+    definition: dict[str, Any] = Field(default_factory=dict)
+    auth_tokens: dict[str, str] = Field(default_factory=dict)
+    parameter_overrides: dict[str, Any] = Field(default_factory=dict)
+
+
 class CallRecord(BaseModel):
     call_id: str
     stage_id: str = ""
@@ -67,6 +75,51 @@ class CallRecord(BaseModel):
     client_version: str | None = None
     initial_messages: list[MessageRecord] = Field(default_factory=list)
     messages: list[MessageRecord] = Field(default_factory=list)
+    # selectedTools resolved at call start (durable definitions copied), so that later edits to
+    # a durable tool do not change a live call, as on the real service.
+    tools: list[ResolvedTool] = Field(default_factory=list)
+
+
+class ToolRecord(BaseModel):
+    tool_id: str
+    name: str
+    created: float
+    definition: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocumentRecord(BaseModel):
+    """A document of a corpus source; `ready_at`/`retired_at` bound when queries can see it."""
+
+    document_id: str
+    corpus_id: str
+    source_id: str | None = None  # None while an upload is not yet attached to a source
+    created: float
+    mime_type: str = "text/plain"
+    title: str | None = None
+    public_url: str | None = None
+    text: str = ""
+    example_queries: list[str] = Field(default_factory=list)
+    ready_at: float | None = None
+    retired_at: float | None = None
+
+
+class SourceRecord(BaseModel):
+    source_id: str
+    corpus_id: str
+    created: float
+    name: str = ""
+    description: str = ""
+    spec: dict[str, Any] = Field(default_factory=dict)  # {"crawl": ...} | {"upload": ...} | ...
+    ready_at: float
+    # When the previous contents became ready: non-None means the source is UPDATING, not new.
+    previous_ready_at: float | None = None
+
+
+class CorpusRecord(BaseModel):
+    corpus_id: str
+    created: float
+    name: str = ""
+    description: str = ""
 
 
 class WebhookRecord(BaseModel):
@@ -95,3 +148,7 @@ class UltravoxState(BaseModel):
     webhooks: dict[str, WebhookRecord] = Field(default_factory=dict)
     # Seeded voices, on top of the built-in catalogue in voices.py.
     voices: dict[str, VoiceRecord] = Field(default_factory=dict)
+    tools: dict[str, ToolRecord] = Field(default_factory=dict)
+    corpora: dict[str, CorpusRecord] = Field(default_factory=dict)
+    sources: dict[str, SourceRecord] = Field(default_factory=dict)
+    documents: dict[str, DocumentRecord] = Field(default_factory=dict)
