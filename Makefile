@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: help install demo test lint typecheck pytest openapi bench clean
+.PHONY: help install demo test lint typecheck pytest openapi bench clean emulator-coverage
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -44,3 +44,6 @@ bench: install ## run the benchmarks (not part of the tests)
 
 clean: ## remove the virtual environments and caches
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+
+emulator-coverage: install ## regenerate docs/emulator-coverage.md from the SDK and the spec
+	$(BIN)/python -m parley.emulator.coverage > docs/emulator-coverage.md

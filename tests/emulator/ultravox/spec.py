@@ -1,11 +1,12 @@
 """Checks response bodies against the Ultravox OpenAPI description, with no extra dependency.
 
-`openapi.yaml` here is a copy of the provider's schema (mirror of `api.ultravox.ai/api/schema/`,
-tryAGI/Ultravox commit a86787a, 2026-07-02). `check(body, path, method, status)` finds the
-operation's response schema and validates the subset of JSON Schema / OpenAPI 3.0 the file
-uses: `$ref`, `type` with `nullable`, `required`, `properties`, `additionalProperties`, `items`,
-`enum`, `allOf`, `oneOf`, `pattern`, `maxLength`, `minimum`/`maximum` and the `uuid`,
-`date-time` and `uri` formats. Read-only fields are required in responses, as the spec says.
+`src/parley/emulator/ultravox/openapi.yaml` is a copy of the provider's schema (mirror of
+`api.ultravox.ai/api/schema/`, tryAGI/Ultravox commit a86787a, 2026-07-02).
+`check(body, path, method, status)` finds the operation's response schema and validates the
+subset of JSON Schema / OpenAPI 3.0 the file uses: `$ref`, `type` with `nullable`, `required`,
+`properties`, `additionalProperties`, `items`, `enum`, `allOf`, `oneOf`, `pattern`,
+`maxLength`, `minimum`/`maximum` and the `uuid`, `date-time` and `uri` formats. Read-only
+fields are required in responses, as the spec says.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import re
 import uuid
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-SPEC_PATH = Path(__file__).with_name("openapi.yaml")
+from parley.emulator.coverage import ULTRAVOX_SPEC
+
+SPEC_PATH = ULTRAVOX_SPEC
 # Where the generated spec cannot be right: a direct call (`POST /api/calls`) has no agent, yet
 # `Call.agent` is required and not nullable; the service can only answer null there.
 NULLABLE_GAPS = {("Call", "agent")}
