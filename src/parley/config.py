@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     port: int = 8080
     author: str = Field(default="", description="Who is recorded as the author of new versions.")
     log_level: str = "info"
+    # Providers: keys are secrets (never printed); base URLs point at `parley emulate` in tests.
+    elevenlabs_api_key: SecretStr | None = None
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    ultravox_api_key: SecretStr | None = None
+    ultravox_base_url: str = "https://api.ultravox.ai"
+    provider_timeout_s: float = Field(default=30.0, gt=0)
 
     @classmethod
     def settings_customise_sources(

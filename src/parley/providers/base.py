@@ -7,8 +7,9 @@ did not carry over), then applied and read back.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Severity = Literal["warn", "fail"]
 
@@ -67,3 +68,43 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+@dataclass
+class RemoteAgent:
+    """An agent as a provider holds it: its id, and the payload in the provider's own shape."""
+
+    target: str
+    remote_id: str
+    name: str
+    payload: dict[str, Any]
+    version_id: str | None = None
+    branch_id: str | None = None
+
+
+class AgentProvider(Protocol):
+    """What the agents flow needs from a provider; one implementation per provider package."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def compile(
+        self, spec: dict[str, Any], refs: References | None = None, *, version: int | None = None
+    ) -> Compiled: ...
+
+    async def create_agent(self, compiled: Compiled, *, version: int, label: str) -> RemoteAgent:
+        """Create the provider agent; answers with what the provider then holds."""
+
+    async def update_agent(self, remote_id: str, compiled: Compiled, *, label: str) -> RemoteAgent:
+        """Write `compiled` over the agent (a new provider version where it versions)."""
+
+    async def get_agent(self, remote_id: str, *, version_id: str | None = None) -> RemoteAgent:
+        """The agent as the provider holds it now; `ProviderNotFound` when it is gone."""
+
+    def list_agents(self, *, search: str | None = None) -> AsyncIterator[RemoteAgent]:
+        """Every agent, as summaries."""
+
+    async def delete_agent(self, remote_id: str) -> None: ...

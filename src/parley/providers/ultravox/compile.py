@@ -21,7 +21,15 @@ MAX_TEMPERATURE = 1.0
 JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
-def compile_agent(spec: dict[str, Any], refs: References | None = None) -> Compiled:
+def version_agent_name(name: str, version: int) -> str:
+    """`support-v12`: each applied version is its own Ultravox agent (see the adapter)."""
+    suffix = f"-v{version}"
+    return name[: MAX_NAME - len(suffix)] + suffix
+
+
+def compile_agent(
+    spec: dict[str, Any], refs: References | None = None, *, version: int | None = None
+) -> Compiled:
     refs = refs or References()
     out = Compiled(TARGET, {})
     extras: dict[str, Any] = spec.get("providers", {}).get(TARGET, {})
@@ -67,7 +75,8 @@ def compile_agent(spec: dict[str, Any], refs: References | None = None) -> Compi
     name = spec["name"]
     if len(name) > MAX_NAME:
         out.lose("name", f"Ultravox names are at most {MAX_NAME} characters; shortened")
-    payload: dict[str, Any] = {"name": name[:MAX_NAME], "callTemplate": template}
+    name = version_agent_name(name, version) if version is not None else name[:MAX_NAME]
+    payload: dict[str, Any] = {"name": name, "callTemplate": template}
     call_extras = {k: v for k, v in extras.items() if k != "name"}
     if call_extras:
         payload["callTemplate"] = deep_merge(template, call_extras)

@@ -1,0 +1,77 @@
+"""Building the provider adapters from settings: one resilient HTTP client per provider.
+
+Adding a provider is a package under `providers/` plus one entry in `FACTORIES`. Tests pass
+`transports` to aim the real adapters at the emulator in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
+
+import httpx
+
+from parley.config import Settings
+from parley.errors import InvalidInput
+from parley.providers.base import AgentProvider
+from parley.providers.elevenlabs.adapter import ElevenLabsAdapter
+from parley.providers.resilience import Resilience, ResilientTransport
+from parley.providers.ultravox.adapter import UltravoxAdapter
+
+Factory = Callable[[str, str, httpx.AsyncClient], AgentProvider]
+
+FACTORIES: dict[str, Factory] = {
+    "elevenlabs": lambda key, url, http: ElevenLabsAdapter(api_key=key, base_url=url, http=http),
+    "ultravox": lambda key, url, http: UltravoxAdapter(api_key=key, base_url=url, http=http),
+}
+PROVIDERS = tuple(FACTORIES)
+
+
+def credentials(settings: Settings, provider: str) -> tuple[str | None, str]:
+    if provider == "elevenlabs":
+        key = settings.elevenlabs_api_key
+        return (key.get_secret_value() if key else None), settings.elevenlabs_base_url
+    key = settings.ultravox_api_key
+    return (key.get_secret_value() if key else None), settings.ultravox_base_url
+
+
+class Providers:
+    """The adapters for a unit of work; `async with` closes their HTTP clients."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+        resilience: Mapping[str, Resilience] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.transports = dict(transports or {})
+        self.resilience = dict(resilience or {})
+        self._adapters: dict[str, AgentProvider] = {}
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Providers:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    def get(self, provider: str) -> AgentProvider:
+        if provider in self._adapters:
+            return self._adapters[provider]
+        if provider not in FACTORIES:
+            raise InvalidInput(f"unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
+        key, base_url = credentials(self.settings, provider)
+        if not key:
+            env = f"PARLEY_{provider.upper()}_API_KEY"
+            raise InvalidInput(f"no API key for {provider}: set {env}")
+        inner = self.transports.get(provider) or httpx.AsyncHTTPTransport(retries=0)
+        res = self.resilience.setdefault(provider, Resilience(provider))
+        http = httpx.AsyncClient(
+            transport=ResilientTransport(inner, res), timeout=self.settings.provider_timeout_s
+        )
+        self._stack.push_async_callback(http.aclose)
+        adapter = FACTORIES[provider](key, base_url, http)
+        self._adapters[provider] = adapter
+        return adapter

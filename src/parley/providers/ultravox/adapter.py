@@ -1,0 +1,69 @@
+"""Ultravox agents, with the versioning Ultravox does not have.
+
+Ultravox keeps one live call template per agent and no history, so Parley gives every applied
+version its own Ultravox agent, named `<name>-v<N>`: a call started on a version runs exactly
+that configuration, experiments can send traffic to two versions at once, and rollback points
+calls at an earlier agent again. Calls carry `metadata` naming the Parley agent and version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from parley.providers.base import Capabilities, Compiled, References, RemoteAgent
+from parley.providers.ultravox import compile as compiler
+from parley.providers.ultravox.client import UltravoxClient
+
+
+class UltravoxAdapter:
+    name = "ultravox"
+    capabilities = Capabilities(
+        versioning=False,
+        traffic_split=False,
+        post_call_analysis=False,
+        agent_tests=False,
+        batch_calling=True,
+        secret_variables=False,
+    )
+
+    def __init__(self, *, api_key: str, base_url: str, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.client = UltravoxClient(api_key=api_key, base_url=base_url, http=http)
+
+    def compile(
+        self, spec: dict[str, Any], refs: References | None = None, *, version: int | None = None
+    ) -> Compiled:
+        return compiler.compile_agent(spec, refs, version=version)
+
+    async def create_agent(self, compiled: Compiled, *, version: int, label: str) -> RemoteAgent:
+        return _remote(await self.client.create_agent(compiled.payload))
+
+    async def update_agent(self, remote_id: str, compiled: Compiled, *, label: str) -> RemoteAgent:
+        """Only to repair drift: a version's agent otherwise never changes after creation."""
+        return _remote(await self.client.update_agent(remote_id, compiled.payload))
+
+    async def get_agent(self, remote_id: str, *, version_id: str | None = None) -> RemoteAgent:
+        return _remote(await self.client.get_agent(remote_id))
+
+    async def list_agents(self, *, search: str | None = None) -> AsyncIterator[RemoteAgent]:
+        async for item in self.client.agents(search):
+            yield _remote(item)
+
+    async def delete_agent(self, remote_id: str) -> None:
+        await self.client.delete_agent(remote_id)
+
+
+def _remote(agent: dict[str, Any]) -> RemoteAgent:
+    template = dict(agent.get("callTemplate") or {})
+    for bookkeeping in ("created", "updated"):
+        template.pop(bookkeeping, None)
+    return RemoteAgent(
+        "ultravox",
+        agent["agentId"],
+        agent["name"],
+        {"name": agent["name"], "callTemplate": template},
+        version_id=agent.get("publishedRevisionId"),
+    )
