@@ -80,7 +80,8 @@ def served_routes(provider: str) -> set[tuple[str, str]]:
     for router in module.ROUTERS:
         for route in router.routes:
             if isinstance(route, APIRoute):
-                served |= {(m, normalise(route.path)) for m in route.methods - {"HEAD"}}
+                methods = set(route.methods or ()) - {"HEAD"}
+                served |= {(m, normalise(route.path)) for m in methods}
             elif isinstance(route, APIWebSocketRoute):
                 served.add(("WS", normalise(route.path)))
     return served
