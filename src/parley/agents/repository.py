@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.models import Agent, AgentLabel, AgentVersion, AuditEvent
+from parley.models import Agent, AgentLabel, AgentVersion, AuditEvent, ProviderAgent
 
 T = TypeVar("T")
 
@@ -70,7 +70,7 @@ class AgentRepository:
             query = query.limit(limit)
         return (await self.session.scalars(query)).all()
 
-    async def list(
+    async def find(
         self, flt: AgentFilter, *, after: str | None = None, limit: int | None = None
     ) -> Sequence[Agent]:
         query = select(Agent)
@@ -103,6 +103,21 @@ class AgentRepository:
         if limit is not None:
             query = query.limit(limit)
         return (await self.session.scalars(query)).all()
+
+    async def bindings(self, agent_ids: Iterable[int], target: str) -> list[ProviderAgent]:
+        """Every applied version of these agents on `target`, oldest first."""
+        ids = list(agent_ids)
+        if not ids:
+            return []
+        rows: list[ProviderAgent] = []
+        for chunk in _chunks(ids, 500):
+            query = (
+                select(ProviderAgent)
+                .where(ProviderAgent.agent_id.in_(chunk), ProviderAgent.target == target)
+                .order_by(ProviderAgent.agent_id, ProviderAgent.version_number)
+            )
+            rows.extend(await self.session.scalars(query))
+        return rows
 
     def add(self, obj: Any) -> None:
         self.session.add(obj)

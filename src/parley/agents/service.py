@@ -264,7 +264,7 @@ async def list_agents(
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     repo = AgentRepository(session)
     after = _decode_cursor(cursor) if cursor else None
-    agents = list(await repo.list(flt, after=after, limit=None if limit is None else limit + 1))
+    agents = list(await repo.find(flt, after=after, limit=None if limit is None else limit + 1))
     more = limit is not None and len(agents) > limit
     agents = agents[:limit] if limit is not None else agents
     current = await repo.current_versions(agents)

@@ -121,6 +121,10 @@ class AgentSpec(_Strict):
     data_collection: dict[Identifier, DataField] = Field(default_factory=dict)
     evaluation: dict[Identifier, Criterion] = Field(default_factory=dict)
     providers: ProviderExtras = Field(default_factory=ProviderExtras)
+    loss_policy: Literal["warn", "fail"] = Field(
+        default="warn",
+        description="When a field cannot carry over to a target: warn and apply, or refuse.",
+    )
 
     @field_validator("tags", "targets", "tools", "knowledge")
     @classmethod

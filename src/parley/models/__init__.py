@@ -4,5 +4,6 @@ from parley.models.agent import Agent, AgentLabel
 from parley.models.agent_version import AgentVersion
 from parley.models.api_token import ApiToken
 from parley.models.audit_event import AuditEvent
+from parley.models.provider_agent import ProviderAgent
 
-__all__ = ["Agent", "AgentLabel", "AgentVersion", "ApiToken", "AuditEvent"]
+__all__ = ["Agent", "AgentLabel", "AgentVersion", "ApiToken", "AuditEvent", "ProviderAgent"]
