@@ -11,6 +11,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,9 @@ from parley.agents.spec import AgentSpec
 from parley.db.base import utcnow
 from parley.errors import Conflict, InvalidInput, NotFound
 from parley.models import Agent, AgentLabel, AgentVersion
+
+if TYPE_CHECKING:
+    from parley.agents.remote import Desired
 
 MAX_PAGE = 200
 
@@ -360,3 +364,15 @@ async def export(session: AsyncSession, name: str, number: int | None = None) ->
     """The YAML of a version (current by default); planning it shows no change."""
     agent = await get_agent(session, name)
     return canonical.to_yaml((await _version(session, agent, number)).spec)
+
+
+def desired_from_plan(specs: Sequence[SourcedSpec], items: Sequence[PlanItem]) -> list[Desired]:
+    """What would be live after applying `specs`: the version number apply would give each."""
+    from parley.agents.remote import Desired
+
+    out = []
+    for sourced, item in zip(specs, items, strict=True):
+        current = item.current_version or 0
+        number = current + 1 if item.action in ("create", "update") else current
+        out.append(Desired(item.name, canonical.normalise(sourced.spec), number, item.content_hash))
+    return out

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from parley.cli.runtime import JSON_OPTION, author, console, print_json, with_session
+from parley.cli.runtime import (
+    JSON_OPTION,
+    author,
+    console,
+    fail,
+    print_json,
+    progress_bar,
+    providers,
+    with_session,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,35 +81,76 @@ def validate(
         raise typer.Exit(1)
 
 
+TARGET = typer.Option(
+    None,
+    "--target",
+    help="Also compare with / push to a provider: elevenlabs, ultravox or all.",
+)
+
+
+def _targets(target: str | None) -> list[str] | None:
+    """None: each spec's own targets; a name: only that provider."""
+    from parley.providers.registry import PROVIDERS
+
+    if target is None or target == "all":
+        return None
+    if target not in PROVIDERS:
+        fail(f"--target must be one of {', '.join(PROVIDERS)} or all, not {target!r}")
+    return [target]
+
+
 @app.command()
 def plan(
     paths: Annotated[list[Path], PATHS],
+    target: str | None = TARGET,
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 2 when there are changes (as terraform does)."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Show what apply would do: new agent, new version (with a diff), or unchanged."""
-    from parley.agents import service
+    """Show what apply would do: new agent, new version (with a diff), or unchanged.
+
+    With --target, also compare three states on each provider: the spec, what Parley last
+    applied, and what the provider holds now (changes made outside Parley show as drift).
+    """
+    from parley.agents import remote, service
     from parley.cli import agents_output as show
 
     report = _check(paths)
     specs = _sourced(report, with_git=False)
+    only = _targets(target)
 
     async def work(session: AsyncSession) -> Any:
-        return await service.plan(session, specs)
+        items = await service.plan(session, specs)
+        if target is None:
+            return items, []
+        desired = service.desired_from_plan(specs, items)
+        async with providers() as built:
+            return items, await remote.plan(session, built, desired, targets=only)
 
-    items = with_session(work)
+    items, target_items = with_session(work)
     errors = [p for p in report.all_problems if p.severity == "error"]
     if as_json:
-        print_json({"items": items, "problems": [p.to_dict() for p in report.all_problems]})
+        print_json(
+            {
+                "items": items,
+                "targets": target_items,
+                "problems": [p.to_dict() for p in report.all_problems],
+            }
+        )
     else:
         out = console()
         show.problems(out, report.all_problems)
         show.plan(out, items)
-    if errors:
+        if target is not None:
+            out.print()
+            show.targets(out, target_items)
+    if errors or any(t.action in ("failed", "blocked") for t in target_items):
         raise typer.Exit(1)
-    if detailed_exitcode and any(item.action != "unchanged" for item in items):
+    changed = any(i.action != "unchanged" for i in items) or any(
+        t.action != "unchanged" for t in target_items
+    )
+    if detailed_exitcode and changed:
         raise typer.Exit(2)
 
 
@@ -108,27 +158,55 @@ def plan(
 def apply(
     paths: Annotated[list[Path], PATHS],
     message: str = typer.Option("", "-m", "--message", help="Why this change (kept on versions)."),
+    target: str | None = TARGET,
+    force: bool = typer.Option(
+        False, "--force", help="Overwrite changes made on the provider outside Parley (drift)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Record a new immutable version for every changed spec (invalid specs are skipped)."""
-    from parley.agents import service
+    """Record a new immutable version for every changed spec (invalid specs are skipped).
+
+    With --target, then make each agent's current version live on the provider, reading back
+    what the provider kept. Re-running an interrupted apply creates no duplicates.
+    """
+    from parley.agents import remote, service
     from parley.cli import agents_output as show
 
     report = _check(paths)
     specs = _sourced(report, with_git=True)
     who = author()
+    only = _targets(target)
 
     async def work(session: AsyncSession) -> Any:
-        return await service.apply(session, specs, author=who, message=message)
+        result = await service.apply(session, specs, author=who, message=message)
+        if target is None:
+            return result, []
+        desired = await remote.desired_for(session, [s.spec.name for s in specs])
+        async with providers() as built:
+            with progress_bar(len(desired), as_json) as step:
+                pushed = await remote.apply(
+                    session, built, desired, author=who, targets=only, force=force, progress=step
+                )
+        return result, pushed
 
-    result = with_session(work)
+    result, pushed = with_session(work)
     if as_json:
-        print_json({"items": result.items, "problems": [p.to_dict() for p in report.all_problems]})
+        print_json(
+            {
+                "items": result.items,
+                "targets": pushed,
+                "problems": [p.to_dict() for p in report.all_problems],
+            }
+        )
     else:
         out = console()
         show.problems(out, report.all_problems)
         show.applied(out, result.items)
-    if report.error_count:
+        if target is not None:
+            out.print()
+            show.targets(out, pushed, applied=True)
+    failed = any(t.action in ("failed", "blocked", "drift") for t in pushed)
+    if report.error_count or failed:
         raise typer.Exit(1)
 
 

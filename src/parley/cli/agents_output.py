@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from parley.agents.diff import FieldChange
     from parley.agents.problems import Problem
+    from parley.agents.remote import TargetItem
     from parley.agents.schemas import (
         AgentSummary,
         AppliedItem,
@@ -131,3 +132,46 @@ def version(out: Console, detail: VersionDetail, spec_yaml: str) -> None:
     if detail.git_commit:
         out.print(f"git: {detail.git_commit}{' (uncommitted edits)' if detail.git_dirty else ''}")
     out.print(Syntax(spec_yaml, "yaml", theme="ansi_dark", background_color="default"))
+
+
+TARGET_STYLE = {
+    "create": "green",
+    "recreate": "green",
+    "update": "yellow",
+    "reuse": "cyan",
+    "unchanged": "dim",
+    "drift": "bold red",
+    "blocked": "red",
+    "failed": "bold red",
+}
+
+
+def targets(out: Console, items: Sequence[TargetItem], *, applied: bool = False) -> None:
+    """One line per agent and provider, then what changed, drifted, was lost or not kept."""
+    for item in items:
+        style = TARGET_STYLE[item.action]
+        remote = f" ({item.remote_id})" if item.remote_id else ""
+        adopted = " (adopted an identical agent)" if item.adopted else ""
+        out.print(
+            f"[{style}]{item.action:>10}[/]  [bold]{escape(item.name)}[/] v{item.version} "
+            f"on {item.target}{escape(remote)}{adopted}"
+        )
+        if item.error:
+            out.print(f"            [red]{escape(item.error)}[/]")
+        if item.action == "drift":
+            out.print("            changed outside Parley (apply --force overwrites):")
+            for change in item.drift:
+                out.print(
+                    f"              [red]{escape(change.path)}[/]: Parley wrote "
+                    f"{escape(repr(change.old))[:60]}, now {escape(repr(change.new))[:60]}"
+                )
+        changes(out, item.changes, indent="            ")
+        for loss in item.losses:
+            out.print(f"            [yellow]lost: {escape(loss)}[/]")
+        for change in item.not_kept:
+            out.print(f"            [red]not kept by {item.target}: {escape(change.path)}[/]")
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.action] = counts.get(item.action, 0) + 1
+    summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
+    out.print(f"\n{'Applied' if applied else 'Providers'}: {summary or 'nothing to do'}.")

@@ -11,7 +11,8 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from parley.config import Settings
+    from parley.providers.registry import Providers
 
 T = TypeVar("T")
 
@@ -112,3 +114,32 @@ def print_json(data: Any) -> None:
         return value
 
     sys.stdout.write(json.dumps(plain(data), indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def providers() -> Providers:
+    """The provider adapters for this command (close with `async with`)."""
+    from parley.providers.registry import Providers
+
+    return Providers(settings())
+
+
+@contextmanager
+def progress_bar(total: int, quiet: bool) -> Iterator[Callable[[Any], None]]:
+    """A Rich progress bar on stderr; yields the function that advances it by one item."""
+    if quiet or total == 0:
+        yield lambda _item: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("applying to providers"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console(stderr=True),
+    ) as bar:
+        task = bar.add_task("apply", total=None)
+
+        def step(_item: Any) -> None:
+            bar.advance(task)
+
+        yield step
