@@ -76,3 +76,20 @@ def test_bad_target_and_missing_key(
     parley.config.get_settings.cache_clear()
     out = cli("agents", "plan", str(examples), "--target", "ultravox", code=1)
     assert "no API key for ultravox: set PARLEY_ULTRAVOX_API_KEY" in out
+
+
+def test_pull_writes_specs_that_plan_unchanged(live: RunningEmulator, tmp_path: Path) -> None:
+    httpx.post(
+        f"{live.url}/elevenlabs/v1/convai/agents/create",
+        headers={"xi-api-key": "xi-cli-test"},
+        json={
+            "name": "Legacy Agent",
+            "conversation_config": {"agent": {"prompt": {"prompt": "Be useful."}}},
+        },
+    ).raise_for_status()
+    out = tmp_path / "pulled"
+    text = cli("agents", "pull", "--target", "elevenlabs", "--out", str(out))
+    assert "pulled legacy-agent" in text
+    assert (out / "legacy-agent.yaml").exists()
+    cli("agents", "plan", str(out), "--target", "all", "--detailed-exitcode")
+    assert "0 agent(s) pulled" in cli("agents", "pull", "--target", "elevenlabs", "--out", str(out))

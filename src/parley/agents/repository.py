@@ -119,6 +119,10 @@ class AgentRepository:
             rows.extend(await self.session.scalars(query))
         return rows
 
+    async def all_bindings(self, target: str) -> Sequence[ProviderAgent]:
+        query = select(ProviderAgent).where(ProviderAgent.target == target)
+        return (await self.session.scalars(query)).all()
+
     def add(self, obj: Any) -> None:
         self.session.add(obj)
 

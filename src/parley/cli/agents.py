@@ -367,3 +367,36 @@ def schema(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def pull(
+    target: str = typer.Option(..., "--target", help="elevenlabs or ultravox."),
+    out: Path = typer.Option(Path("agents"), "--out", help="Folder for the new spec files."),
+    name: list[str] = typer.Option([], "--name", help="Only agents with this provider name."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import agents created outside Parley as spec files; a plan afterwards shows no change."""
+    from parley.agents import pull as puller
+
+    chosen = _targets(target)
+    if chosen is None:
+        fail("--target must name one provider (elevenlabs or ultravox)")
+    only = chosen[0]
+    who = author()
+
+    async def work(session: AsyncSession) -> Any:
+        async with providers() as built:
+            return await puller.pull(session, built, only, out, author=who, names=name)
+
+    report = with_session(work)
+    if as_json:
+        print_json([item.__dict__ for item in report.items])
+        return
+    out_ = console()
+    for item in report.items:
+        if item.skipped:
+            out_.print(f"[yellow]skipped[/] {item.name} ({item.remote_id}): {item.skipped}")
+        else:
+            out_.print(f"[green]pulled[/] {item.name} ({item.remote_id}) -> {item.file}")
+    out_.print(f"{sum(not i.skipped for i in report.items)} agent(s) pulled from {only}.")

@@ -26,8 +26,8 @@ def project(live: Any, shape: Any) -> Any:
 def differences(sent: Any, held: Any, path: str = "") -> list[tuple[str, Any, Any]]:
     """(path, sent value, held value) for each leaf where the provider holds something else.
 
-    Numbers compare with a tolerance (providers store floats), and a key the provider does not
-    return at all counts as not kept.
+    Numbers compare with a tolerance (providers store floats); a key the provider does not
+    return at all counts as not kept, unless Parley sent null for it.
     """
     if isinstance(sent, dict) and isinstance(held, dict):
         out: list[tuple[str, Any, Any]] = []
@@ -40,6 +40,8 @@ def differences(sent: Any, held: Any, path: str = "") -> list[tuple[str, Any, An
         for index, (a, b) in enumerate(zip(sent, held, strict=True)):
             out.extend(differences(a, b, f"{path}[{index}]"))
         return out
+    if held is MISSING and sent is None:
+        return []  # null and absent say the same: nothing set
     if _same(sent, held):
         return []
     return [(path, sent, None if held is MISSING else held)]
