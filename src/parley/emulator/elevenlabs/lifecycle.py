@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from parley.emulator.elevenlabs import voices
+from parley.emulator.elevenlabs import batch_scheduler, inbound, telephony, voices
 from parley.emulator.elevenlabs.agent_models import create_agent
 from parley.emulator.elevenlabs.postcall import finish
 from parley.emulator.elevenlabs.session import (
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 
 async def tick(emu: Emulator) -> None:
+    # Phone calls and batches first: they keep their own timing (telephony.py).
+    await inbound.tick(emu)
+    batch_scheduler.run_due(emu)
     now = emu.clock.now()
     sessions = live_sessions(emu)
     for c in list(emu.state("elevenlabs").conversations.values()):
@@ -43,6 +46,8 @@ async def end_call(emu: Emulator, conversation_id: str) -> bool:
     c = emu.state("elevenlabs").conversations.get(conversation_id)
     if c is None or not c.live:
         return False
+    if telephony.owns(c):
+        return telephony.end_now(emu, c, END_CALL_REASON)
     session = live_sessions(emu).get(conversation_id)
     if session is None:
         return finish(emu, c, END_CALL_REASON)

@@ -8,10 +8,12 @@ from fastapi import APIRouter, FastAPI
 
 from parley.emulator.elevenlabs import (
     agents,
+    batch_calls,
     branches,
     conversations,
     errors,
     knowledge_base,
+    outbound_calls,
     phone_numbers,
     rag_index,
     runtime,
@@ -40,6 +42,7 @@ ROUTERS += [
 ROUTERS += [tools.router, rag_index.router, knowledge_base.router, testing.router]
 ROUTERS += [test_runs.router, simulate_conversation.router, phone_numbers.router]
 ROUTERS += [voices.router, voices.previews]
+ROUTERS += [outbound_calls.router, batch_calls.router]
 
 
 def create_app(emu: Emulator) -> FastAPI:

@@ -99,6 +99,11 @@ def _one(
 
 
 def simulate(emu: Emulator, options: dict[str, Any]) -> dict[str, Any]:
+    if "inbound" in options:
+        # Imported here: inbound.py builds on telephony.py, which reuses this module.
+        from parley.emulator.elevenlabs import inbound
+
+        return inbound.simulate_inbound(emu, options["inbound"])
     try:
         opts = SimulateOptions.model_validate(options)
     except ValidationError as exc:

@@ -5,11 +5,10 @@ Each resource module defines the models for its own records; this class only gat
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
 from parley.emulator.elevenlabs.agent_models import Agent
+from parley.emulator.elevenlabs.batch_scheduler import BatchCall
 from parley.emulator.elevenlabs.conversation_models import Conversation
 from parley.emulator.elevenlabs.knowledge_base import KnowledgeDocument
 from parley.emulator.elevenlabs.phone_numbers import PhoneNumber
@@ -29,8 +28,8 @@ class ElevenLabsState(BaseModel):
     settings: ConvAISettings = Field(default_factory=ConvAISettings)
     webhooks: dict[str, WorkspaceWebhook] = Field(default_factory=dict)
     secrets: dict[str, WorkspaceSecret] = Field(default_factory=dict)
-    # Telephony: outbound calls and batch calling (telephony.py, batch.py)
-    batch_calls: dict[str, Any] = Field(default_factory=dict)
+    # Batch calling (batch_calls.py, batch_scheduler.py); single calls live on conversations
+    batch_calls: dict[str, BatchCall] = Field(default_factory=dict)
     # Tools, knowledge base, agent tests and invocations, phone numbers
     tools: dict[str, ToolRecord] = Field(default_factory=dict)
     knowledge_base: dict[str, KnowledgeDocument] = Field(default_factory=dict)
