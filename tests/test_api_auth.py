@@ -7,6 +7,7 @@ from pathlib import Path
 from parley.app import create_app
 from parley.config import settings_with
 from parley.db.engine import session_scope
+from parley.db.migrate import LATEST_REVISION
 from parley.tokens import service as tokens
 from tests.api_client import api_client
 
@@ -102,4 +103,4 @@ async def test_readyz_reports_an_unmigrated_database(tmp_path: Path) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             ready = await client.get("/readyz")
     assert ready.status_code == 503
-    assert ready.json()["checks"]["schema"] == "at no revision, needs 0001"
+    assert ready.json()["checks"]["schema"] == f"at no revision, needs {LATEST_REVISION}"

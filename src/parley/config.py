@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     ultravox_api_key: SecretStr | None = None
     ultravox_base_url: str = "https://api.ultravox.ai"
     provider_timeout_s: float = Field(default=30.0, gt=0)
+    voice_cache_ttl_s: float = Field(
+        default=3600.0, ge=0, description="How long a provider's voice list is reused (0: never)."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 import parley.config
 from parley.cli.main import app
+from parley.db.migrate import LATEST_REVISION
 
 runner = CliRunner()
 
@@ -48,7 +49,7 @@ def test_db_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     parley.config.get_settings.cache_clear()
     assert run("db", "current").strip() == "none"
     run("db", "upgrade")
-    assert run("db", "current").strip() == "0001"
+    assert run("db", "current").strip() == LATEST_REVISION
     run("db", "downgrade", "base")
     assert run("db", "current").strip() in ("none", "")
 

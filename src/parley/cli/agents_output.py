@@ -166,8 +166,9 @@ def targets(out: Console, items: Sequence[TargetItem], *, applied: bool = False)
                     f"{escape(repr(change.old))[:60]}, now {escape(repr(change.new))[:60]}"
                 )
         changes(out, item.changes, indent="            ")
-        for loss in item.losses:
-            out.print(f"            [yellow]lost: {escape(loss)}[/]")
+        if item.action not in ("unchanged", "failed"):
+            for line in summarise_losses(item.losses):
+                out.print(f"            [yellow]{escape(line)}[/]")
         for change in item.not_kept:
             out.print(f"            [red]not kept by {item.target}: {escape(change.path)}[/]")
     counts: dict[str, int] = {}
@@ -175,3 +176,22 @@ def targets(out: Console, items: Sequence[TargetItem], *, applied: bool = False)
         counts[item.action] = counts.get(item.action, 0) + 1
     summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
     out.print(f"\n{'Applied' if applied else 'Providers'}: {summary or 'nothing to do'}.")
+
+
+def summarise_losses(losses: Sequence[str]) -> list[str]:
+    """`ultravox: data_collection.a: why` x N -> one line per field group, reasons once."""
+    groups: dict[str, list[str]] = {}
+    reasons: dict[str, str] = {}
+    for loss in losses:
+        _target, _, rest = loss.partition(": ")
+        path, _, reason = rest.partition(": ")
+        group, _, leaf = path.partition(".")
+        if " " in group:  # "tool x is referenced ...": not a field path
+            group, leaf, reason = "references", path.split(" is ")[0], "not managed by Parley yet"
+        groups.setdefault(group, []).append(leaf)
+        reasons.setdefault(group, reason)
+    lines = []
+    for group, leaves in groups.items():
+        named = ", ".join(leaf for leaf in leaves if leaf)
+        lines.append(f"not carried over: {group}{f' ({named})' if named else ''}: {reasons[group]}")
+    return lines

@@ -1,9 +1,9 @@
 """`parley demo`: agents as code end to end, on a throwaway embedded database.
 
 It validates and applies the example agents, edits one, shows the plan and the new version,
-rolls it back, prints the history, proves that export round-trips, and finally serves the API
-on a local port and calls it with a fresh token. Later issues add the emulator and a live
-scenario (calls, webhooks, experiments) to this same command.
+rolls it back, prints the history, proves that export round-trips, serves the API on a local
+port and calls it with a fresh token, then takes the agents live on the emulated providers
+(`demo_providers`). Later issues add calls, webhooks and experiments to this same command.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from parley.agents.provenance import git_provenance
 from parley.agents.spec import AgentSpec
 from parley.agents.validate import check_paths
 from parley.cli import agents_output as show
+from parley.cli import demo_providers
 from parley.config import settings_with
 from parley.db import migrate
 from parley.db.engine import create_engine, session_factory, session_scope
@@ -112,6 +113,8 @@ async def _demo(work: Path, out: Console) -> None:
 
         out.print(Rule("9. the API: bearer token, then /api/v1/agents"))
         await _api_tour(conf, out)
+
+        await demo_providers.tour(conf, sessions, specs_dir, work, out, _free_port(), EDITED)
     finally:
         await engine.dispose()
     out.print(Rule("done"))

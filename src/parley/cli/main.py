@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from parley.cli import agents, db, emulate, server, tokens
+from parley.cli import agents, db, emulate, server, tokens, voices
 
 app = typer.Typer(
     name="parley",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.add_typer(agents.app, name="agents")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
+app.add_typer(voices.app, name="voices")
 app.command()(server.serve)
 app.command()(server.openapi)
 app.command()(emulate.emulate)

@@ -82,6 +82,21 @@ class RemoteAgent:
     branch_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Voice:
+    """A voice in a provider's catalogue, in Parley's words (no vendor field names)."""
+
+    provider: str
+    voice_id: str
+    name: str
+    # ElevenLabs: premade, cloned, generated, professional...; Ultravox: public or private.
+    category: str
+    labels: dict[str, str] = field(default_factory=dict)  # gender, accent, age, use_case...
+    preview_url: str | None = None
+    languages: list[str] = field(default_factory=list)  # language tags, best known first
+    description: str | None = None
+
+
 class AgentProvider(Protocol):
     """What the agents flow needs from a provider; one implementation per provider package."""
 
@@ -108,3 +123,9 @@ class AgentProvider(Protocol):
         """Every agent, as summaries."""
 
     async def delete_agent(self, remote_id: str) -> None: ...
+
+    def list_voices(self) -> AsyncIterator[Voice]:
+        """Every voice the account can use (the provider's premade ones and its own)."""
+
+    async def get_voice(self, voice_id: str) -> Voice:
+        """One voice; `ProviderNotFound` when the provider has no such voice."""

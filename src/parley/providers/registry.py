@@ -1,7 +1,8 @@
 """Building the provider adapters from settings: one resilient HTTP client per provider.
 
 Adding a provider is a package under `providers/` plus one entry in `FACTORIES`. Tests pass
-`transports` to aim the real adapters at the emulator in-process.
+`transports` to aim the real adapters at the emulator in-process; tests of code that builds its
+own `Providers` (the CLI) set `TRANSPORT_OVERRIDES` instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ FACTORIES: dict[str, Factory] = {
     "ultravox": lambda key, url, http: UltravoxAdapter(api_key=key, base_url=url, http=http),
 }
 PROVIDERS = tuple(FACTORIES)
+
+# Test-only seam: the transport for a provider when `Providers` was given none. CLI commands build
+# `Providers(settings)` themselves, so their tests reach the in-process emulator through this with
+# `monkeypatch.setitem(registry.TRANSPORT_OVERRIDES, "elevenlabs", httpx.ASGITransport(app=...))`.
+# Nothing else writes it; empty, every provider is called over the network.
+TRANSPORT_OVERRIDES: dict[str, httpx.AsyncBaseTransport] = {}
 
 
 def credentials(settings: Settings, provider: str) -> tuple[str | None, str]:
@@ -66,7 +73,11 @@ class Providers:
         if not key:
             env = f"PARLEY_{provider.upper()}_API_KEY"
             raise InvalidInput(f"no API key for {provider}: set {env}")
-        inner = self.transports.get(provider) or httpx.AsyncHTTPTransport(retries=0)
+        inner = (
+            self.transports.get(provider)
+            or TRANSPORT_OVERRIDES.get(provider)
+            or httpx.AsyncHTTPTransport(retries=0)
+        )
         res = self.resilience.setdefault(provider, Resilience(provider))
         http = httpx.AsyncClient(
             transport=ResilientTransport(inner, res), timeout=self.settings.provider_timeout_s

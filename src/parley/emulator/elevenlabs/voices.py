@@ -66,6 +66,8 @@ _PREMADE = (
     ("nPczCjzI2devNBz1zQrb", "Brian", "male", "middle_aged", "american", "narration", "deep"),
     ("onwK4e9ZLuTAKqWW03F9", "Daniel", "male", "middle_aged", "british", "news", "authoritative"),
     ("pFZP5JQG7iQjIQuC4Bku", "Lily", "female", "middle_aged", "british", "narration", "warm"),
+    ("XrExE9yKIg1WjnnlVkGX", "Matilda", "female", "middle_aged", "american", "narration",
+     "friendly"),
 )  # fmt: skip
 LABEL_KEYS = ("gender", "age", "accent", "use_case", "descriptive")
 CATALOGUE: tuple[VoiceRecord, ...] = tuple(

@@ -16,8 +16,9 @@ from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 from elevenlabs.core.request_options import RequestOptions
 
-from parley.providers.base import Capabilities, Compiled, References, RemoteAgent
+from parley.providers.base import Capabilities, Compiled, References, RemoteAgent, Voice
 from parley.providers.elevenlabs import compile as compiler
+from parley.providers.elevenlabs import voices
 from parley.providers.errors import ProviderError, ProviderUnavailable, from_response
 
 T = TypeVar("T")
@@ -124,6 +125,12 @@ class ElevenLabsAdapter:
             f"delete agent {remote_id}",
             self.sdk.conversational_ai.agents.delete(remote_id, request_options=NO_SDK_RETRIES),
         )
+
+    def list_voices(self) -> AsyncIterator[Voice]:
+        return voices.list_voices(self)
+
+    async def get_voice(self, voice_id: str) -> Voice:
+        return await voices.get_voice(self, voice_id)
 
 
 def _remote(agent: Any) -> RemoteAgent:

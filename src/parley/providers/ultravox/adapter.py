@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 
-from parley.providers.base import Capabilities, Compiled, References, RemoteAgent
+from parley.providers.base import Capabilities, Compiled, References, RemoteAgent, Voice
 from parley.providers.ultravox import compile as compiler
+from parley.providers.ultravox import voices
 from parley.providers.ultravox.client import UltravoxClient
 
 
@@ -54,6 +55,12 @@ class UltravoxAdapter:
 
     async def delete_agent(self, remote_id: str) -> None:
         await self.client.delete_agent(remote_id)
+
+    def list_voices(self) -> AsyncIterator[Voice]:
+        return voices.list_voices(self.client)
+
+    async def get_voice(self, voice_id: str) -> Voice:
+        return await voices.get_voice(self.client, voice_id)
 
 
 def _remote(agent: dict[str, Any]) -> RemoteAgent:

@@ -1,4 +1,4 @@
-"""A small typed client for the Ultravox REST API (agents, calls), over an injected httpx client.
+"""A typed client for the Ultravox REST API (agents, calls, voices), over an injected httpx client.
 
 Ultravox publishes no official Python client for its REST API, so this is ours: plain httpx,
 `X-API-Key`, DRF pagination followed by its `next` links verbatim, errors in Parley's family.
@@ -79,3 +79,13 @@ class UltravoxClient:
     def agents(self, search: str | None = None) -> AsyncIterator[dict[str, Any]]:
         params = {"search": search} if search else {}
         return self.pages("/api/agents", "list agents", **params)
+
+    def voices(self, search: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        params = {"search": search} if search else {}
+        return self.pages("/api/voices", "list voices", **params)
+
+    async def get_voice(self, voice_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request(
+            "GET", f"/api/voices/{voice_id}", f"read voice {voice_id}"
+        )
+        return result
