@@ -243,3 +243,17 @@ async def test_a_provider_that_is_down_fails_plainly(
     clock.now += 31
     retried = await apply_all(sessions, providers, sourced(examples))
     assert {i.action for i in retried if i.target == "ultravox"} == {"create"}
+
+
+async def test_an_unknown_voice_falls_back_and_says_so(
+    sessions: Sessions, providers: Providers, examples: Path
+) -> None:
+    specs = sourced(examples, **{"support-agent": {"voice": {"id": "no-such-voice"}}})
+    items = await apply_all(sessions, providers, specs)
+    support = next(i for i in items if i.name == "support-agent")
+    assert support.action == "create"
+    assert any("no-such-voice" in note and "(used)" in note for note in support.notes)
+    live = await providers.get("elevenlabs").get_agent(support.remote_id or "")
+    assert live.payload["conversation_config"]["tts"]["voice_id"] != "no-such-voice"
+    planned = await plan_all(sessions, providers, NAMES)
+    assert planned[("support-agent", "elevenlabs")].action == "unchanged"

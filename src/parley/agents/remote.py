@@ -63,6 +63,7 @@ class TargetItem(BaseModel):
     changes: list[FieldChange] = Field(default_factory=list)
     drift: list[FieldChange] = Field(default_factory=list)
     losses: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
     not_kept: list[FieldChange] = Field(default_factory=list)
     adopted: bool = False
     error: str | None = None
@@ -118,12 +119,14 @@ async def _plan(
         for row in await repo.bindings((a.id for a in agents.values()), target):
             rows.setdefault((row.agent_id, target), []).append(row)
 
+    checked = await _check_voices(providers, desired, targets)
     works: list[_Work] = []
     for wanted in desired:
         agent = agents.get(wanted.name)
+        spec, voice_note = checked.get(wanted.name, (wanted.spec, None))
         for target in _targets_of(wanted, targets):
             adapter = providers.get(target)
-            compiled = adapter.compile(wanted.spec, version=wanted.version)
+            compiled = adapter.compile(spec, version=wanted.version)
             history = rows.get((agent.id, target), []) if agent else []
             live = next((r for r in history if r.live), None)
             key = payload_key(target, compiled.payload)
@@ -138,13 +141,53 @@ async def _plan(
                 + [f"{target}: {ref} is referenced but not managed by Parley yet; left out"
                    for ref in compiled.unresolved],
             )  # fmt: skip
+            if voice_note is not None:
+                item.notes.append(voice_note)
+                if spec is wanted.spec and not voice_note.startswith("could not check"):
+                    item.action = "blocked"  # unknown voice and nothing to fall back to
             works.append(_Work(item, adapter, wanted, compiled, agent, live, reuse))
     await asyncio.gather(*(_compare(work) for work in works))
     return works
 
 
+async def _check_voices(
+    providers: Providers, desired: Sequence[Desired], targets: Sequence[str] | None
+) -> dict[str, tuple[dict[str, Any], str | None]]:
+    """Each spec whose voice is unknown, with the fallback voice put in and a note saying so.
+
+    Both targets speak with ElevenLabs voices (Ultravox through `externalVoice.elevenLabs`),
+    so the ElevenLabs catalogue decides; without an ElevenLabs key nothing is checked.
+    """
+    from parley.voices.check import check_voice
+    from parley.voices.service import cache_for
+
+    if providers.settings.elevenlabs_api_key is None:
+        return {}
+    cache = cache_for(providers.settings)
+    out: dict[str, tuple[dict[str, Any], str | None]] = {}
+    for wanted in desired:
+        voice = wanted.spec.get("voice")
+        if not voice or not _targets_of(wanted, targets):
+            continue
+        try:
+            check = await check_voice(providers, "elevenlabs", voice["id"], cache=cache)
+        except ProviderError as exc:
+            out[wanted.name] = (wanted.spec, f"could not check voice {voice['id']}: {exc.message}")
+            continue
+        if check.ok:
+            continue
+        if check.suggestion is None:
+            out[wanted.name] = (wanted.spec, check.message)
+            continue
+        fallback = {**voice, "id": check.suggestion.voice_id}
+        out[wanted.name] = ({**wanted.spec, "voice": fallback}, check.message + " (used)")
+    return out
+
+
 async def _compare(work: _Work) -> None:
     item, live, compiled = work.item, work.live, work.compiled
+    if item.action == "blocked":
+        return
     if item.losses and work.desired.spec.get("loss_policy") == "fail":
         item.action = "blocked"
         return

@@ -158,6 +158,8 @@ def targets(out: Console, items: Sequence[TargetItem], *, applied: bool = False)
         )
         if item.error:
             out.print(f"            [red]{escape(item.error)}[/]")
+        for note in item.notes:
+            out.print(f"            [yellow]{escape(note)}[/]")
         if item.action == "drift":
             out.print("            changed outside Parley (apply --force overwrites):")
             for change in item.drift:
