@@ -74,6 +74,12 @@ def p90(values: Sequence[float]) -> float:
     return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
 
 
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0 < q <= 100), nearest rank, like `p90`."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
 def _run(cmd: list[str]) -> str:
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)

@@ -37,6 +37,7 @@ from parley.providers.base import AgentProvider, Compiled, RemoteAgent
 from parley.providers.errors import ProviderError, ProviderNotFound
 from parley.providers.projection import differences, project
 from parley.providers.registry import Providers
+from parley.resources.usage import references
 
 TargetAction = Literal[
     "create", "recreate", "update", "reuse", "unchanged", "drift", "blocked", "failed"
@@ -120,13 +121,16 @@ async def _plan(
             rows.setdefault((row.agent_id, target), []).append(row)
 
     checked = await _check_voices(providers, desired, targets)
+    # Resources (tools, knowledge) apply before agents: compile with their provider ids.
+    wanted_targets = {t for d in desired for t in _targets_of(d, targets)}
+    refs = {target: await references(session, target) for target in wanted_targets}
     works: list[_Work] = []
     for wanted in desired:
         agent = agents.get(wanted.name)
         spec, voice_note = checked.get(wanted.name, (wanted.spec, None))
         for target in _targets_of(wanted, targets):
             adapter = providers.get(target)
-            compiled = adapter.compile(spec, version=wanted.version)
+            compiled = adapter.compile(spec, refs[target], version=wanted.version)
             history = rows.get((agent.id, target), []) if agent else []
             live = next((r for r in history if r.live), None)
             key = payload_key(target, compiled.payload)
@@ -159,28 +163,36 @@ async def _check_voices(
     so the ElevenLabs catalogue decides; without an ElevenLabs key nothing is checked.
     """
     from parley.voices.check import check_voice
+    from parley.voices.schemas import VoiceCheck
     from parley.voices.service import cache_for
 
     if providers.settings.elevenlabs_api_key is None:
         return {}
     cache = cache_for(providers.settings)
-    out: dict[str, tuple[dict[str, Any], str | None]] = {}
-    for wanted in desired:
-        voice = wanted.spec.get("voice")
-        if not voice or not _targets_of(wanted, targets):
-            continue
+    voiced = [w for w in desired if w.spec.get("voice") and _targets_of(w, targets)]
+    ids = sorted({w.spec["voice"]["id"] for w in voiced})
+
+    async def check(voice_id: str) -> VoiceCheck | str:
         try:
-            check = await check_voice(providers, "elevenlabs", voice["id"], cache=cache)
+            return await check_voice(providers, "elevenlabs", voice_id, cache=cache)
         except ProviderError as exc:
-            out[wanted.name] = (wanted.spec, f"could not check voice {voice['id']}: {exc.message}")
+            return f"could not check voice {voice_id}: {exc.message}"
+
+    # Each distinct voice once, all at the same time (the transport bounds the concurrency).
+    checks = dict(zip(ids, await asyncio.gather(*(check(i) for i in ids)), strict=True))
+    out: dict[str, tuple[dict[str, Any], str | None]] = {}
+    for wanted in voiced:
+        voice = wanted.spec["voice"]
+        result = checks[voice["id"]]
+        if isinstance(result, str):
+            out[wanted.name] = (wanted.spec, result)
+        elif result.ok:
             continue
-        if check.ok:
-            continue
-        if check.suggestion is None:
-            out[wanted.name] = (wanted.spec, check.message)
-            continue
-        fallback = {**voice, "id": check.suggestion.voice_id}
-        out[wanted.name] = ({**wanted.spec, "voice": fallback}, check.message + " (used)")
+        elif result.suggestion is None:
+            out[wanted.name] = (wanted.spec, result.message)
+        else:
+            fallback = {**voice, "id": result.suggestion.voice_id}
+            out[wanted.name] = ({**wanted.spec, "voice": fallback}, result.message + " (used)")
     return out
 
 
@@ -230,10 +242,20 @@ async def apply(
 ) -> list[TargetItem]:
     """Make each desired version live on its targets; drift is overwritten only with `force`."""
     works = await _plan(session, providers, desired, targets)
+    creating = {w.item.target for w in works if w.item.action in ("create", "recreate", "drift")}
+    existing: dict[str, dict[str, list[str]]] = {}
+    unreachable: dict[str, ProviderError] = {}
+    for target in creating:
+        try:
+            existing[target] = await _names(providers.get(target))
+        except ProviderError as exc:
+            unreachable[target] = exc
 
     async def run(work: _Work) -> None:
         try:
-            await _write(work, force)
+            if work.item.target in unreachable and work.item.action in (*WRITES, "drift"):
+                raise unreachable[work.item.target]
+            await _write(work, force, existing.get(work.item.target, {}))
         except ProviderError as exc:
             work.item.action, work.item.error = "failed", exc.message
         if progress is not None:
@@ -248,7 +270,7 @@ async def apply(
     return [work.item for work in works]
 
 
-async def _write(work: _Work, force: bool) -> None:
+async def _write(work: _Work, force: bool, existing: dict[str, list[str]]) -> None:
     item, adapter, compiled = work.item, work.adapter, work.compiled
     label = f"parley {item.name} v{item.version} {work.desired.content_hash[7:19]}"
     if item.action == "drift":
@@ -261,7 +283,7 @@ async def _write(work: _Work, force: bool) -> None:
         else:
             item.action = "update"
     if item.action in ("create", "recreate"):
-        adopted = await _adoptable(adapter, compiled)
+        adopted = await _adoptable(adapter, compiled, existing)
         if adopted is not None:
             work.result, item.adopted = adopted, True
         else:
@@ -282,14 +304,21 @@ async def _write(work: _Work, force: bool) -> None:
     item.not_kept = _as_changes(differences(compiled.payload, held))
 
 
-async def _adoptable(adapter: AgentProvider, compiled: Compiled) -> RemoteAgent | None:
+async def _names(adapter: AgentProvider) -> dict[str, list[str]]:
+    """Remote agent ids by name, listed once per apply (not once per agent created)."""
+    names: dict[str, list[str]] = {}
+    async for summary in adapter.list_agents():
+        names.setdefault(summary.name, []).append(summary.remote_id)
+    return names
+
+
+async def _adoptable(
+    adapter: AgentProvider, compiled: Compiled, existing: dict[str, list[str]]
+) -> RemoteAgent | None:
     """A remote agent identical to what we are about to create: an interrupted earlier apply
     created it but never recorded it. Adopting it keeps re-running apply free of duplicates."""
-    name = compiled.payload["name"]
-    async for summary in adapter.list_agents(search=name):
-        if summary.name != name:
-            continue
-        candidate = await adapter.get_agent(summary.remote_id)
+    for remote_id in existing.get(compiled.payload["name"], []):
+        candidate = await adapter.get_agent(remote_id)
         if not differences(compiled.payload, project(candidate.payload, compiled.payload)):
             return candidate
     return None

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from parley.agents.loader import FieldPath, LoadedDocument, find_spec_files, load_file, load_text
 from parley.agents.problems import Problem
 from parley.agents.spec import TEMPLATE, AgentSpec
+from parley.resources import validate as resource_checks
 
 SYSTEM_VARIABLE_PREFIX = "system__"
 # Regex patterns make poor messages; these say the rule instead, keyed by the field's name.
@@ -49,18 +50,27 @@ class CheckedSpec:
 
 @dataclass
 class CheckReport:
-    specs: list[CheckedSpec] = field(default_factory=list)
+    specs: list[CheckedSpec] = field(default_factory=list)  # agents only
     problems: list[Problem] = field(default_factory=list)  # not tied to one parsed spec
+    resources: list[resource_checks.CheckedResource] = field(
+        default_factory=list
+    )  # tools, knowledge
 
     @property
     def valid(self) -> list[AgentSpec]:
         return [c.spec for c in self.specs if c.ok and c.spec is not None]
 
     @property
+    def valid_resources(self) -> list[resource_checks.CheckedResource]:
+        return [r for r in self.resources if r.ok]
+
+    @property
     def all_problems(self) -> list[Problem]:
         out = list(self.problems)
         for checked in self.specs:
             out.extend(checked.problems)
+        for resource in self.resources:
+            out.extend(resource.problems)
         return out
 
     @property
@@ -68,8 +78,15 @@ class CheckReport:
         return sum(p.severity == "error" for p in self.all_problems)
 
 
-def check_paths(paths: list[Path]) -> CheckReport:
-    """Load and validate every spec under `paths`; duplicate agent names are errors in each file."""
+def check_paths(
+    paths: list[Path], *, known: resource_checks.KnownLookup | None = None
+) -> CheckReport:
+    """Load and validate every spec under `paths`; duplicate names are errors in each file.
+
+    Documents are routed by `kind` (none or `agent`: an agent; `tool`, `knowledge`: a resource).
+    Names agents reference must be defined among the resources or, through `known`, be
+    managed by Parley already.
+    """
     files, problems = find_spec_files(paths)
     report = CheckReport(problems=problems)
     if not files and not problems:
@@ -77,8 +94,18 @@ def check_paths(paths: list[Path]) -> CheckReport:
             Problem(", ".join(map(str, paths)), 1, 1, "", "error", "no_specs", "no .yaml files")
         )
     docs = [load_file(path) for path in files]
-    report.specs = [check_document(doc) for doc in docs]
-    _flag_duplicate_names(report, docs)
+    agent_docs = [
+        resource_checks.without_agent_kind(d) for d in docs if resource_checks.kind_of(d) is None
+    ]
+    resource_docs = [d for d in docs if resource_checks.kind_of(d) is not None]
+    report.specs = [check_document(doc) for doc in agent_docs]
+    report.resources = [
+        resource_checks.check_resource(d, str(resource_checks.kind_of(d))) for d in resource_docs
+    ]
+    _flag_duplicate_names(report, agent_docs)
+    resource_checks.flag_duplicates(report.resources, resource_docs)
+    agents = [(c.spec, d, c.problems) for c, d in zip(report.specs, agent_docs, strict=True)]
+    resource_checks.check_references(agents, report.resources, known)
     return report
 
 
@@ -118,21 +145,27 @@ def _flag_duplicate_names(report: CheckReport, docs: list[LoadedDocument]) -> No
             )
 
 
-def _shape_problems(doc: LoadedDocument, exc: ValidationError) -> list[Problem]:
+def _shape_problems(
+    doc: LoadedDocument,
+    exc: ValidationError,
+    model: type[BaseModel] = AgentSpec,
+    hints: dict[str, str] | None = None,
+) -> list[Problem]:
+    hints = {**PATTERN_HINTS, **(hints or {})}
     problems = []
     for error in exc.errors(include_url=False):
         loc: FieldPath = tuple(error["loc"])
         kind = error["type"]
         if kind == "string_pattern_mismatch":
-            field_name = next((str(p) for p in loc if str(p) in PATTERN_HINTS), "")
-            hint = PATTERN_HINTS.get(field_name, error["msg"])
+            field_name = next((str(p) for p in loc if str(p) in hints), "")
+            hint = hints.get(field_name, error["msg"])
             where = loc[:-1] if loc and loc[-1] == "[key]" else loc
             problems.append(
                 doc.problem(where, "invalid_format", f"{hint} (got {error['input']!r})", key=True)
             )
         elif kind == "extra_forbidden":
             problems.append(
-                doc.problem(loc, "unknown_field", _unknown_field_message(loc), key=True)
+                doc.problem(loc, "unknown_field", _unknown_field_message(loc, model), key=True)
             )
         elif kind == "missing":
             problems.append(
@@ -146,9 +179,9 @@ def _shape_problems(doc: LoadedDocument, exc: ValidationError) -> list[Problem]:
     return problems
 
 
-def _unknown_field_message(loc: FieldPath) -> str:
+def _unknown_field_message(loc: FieldPath, model: type[BaseModel] = AgentSpec) -> str:
     name = str(loc[-1])
-    known = _fields_at(loc[:-1])
+    known = _fields_at(loc[:-1], model)
     message = f"unknown field {name!r}"
     close = difflib.get_close_matches(name, known, n=1)
     if close:
@@ -158,9 +191,9 @@ def _unknown_field_message(loc: FieldPath) -> str:
     return message
 
 
-def _fields_at(path: FieldPath) -> list[str]:
+def _fields_at(path: FieldPath, root: type[BaseModel] = AgentSpec) -> list[str]:
     """The field names the spec allows at `path` (for "did you mean" hints)."""
-    annotation: Any = AgentSpec
+    annotation: Any = root
     for part in path:
         model = _model_in(annotation)
         if model is not None and isinstance(part, str) and part in model.model_fields:

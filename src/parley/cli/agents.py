@@ -31,8 +31,9 @@ PATHS = typer.Argument(..., help="Spec files or directories (searched for *.yaml
 
 def _check(paths: list[Path]) -> CheckReport:
     from parley.agents.validate import check_paths
+    from parley.cli.resources import managed_names
 
-    return check_paths(paths)
+    return check_paths(paths, known=managed_names)
 
 
 def _sourced(report: CheckReport, *, with_git: bool) -> list[SourcedSpec]:
@@ -71,11 +72,11 @@ def validate(
     else:
         out = console()
         show.problems(out, found)
-        files = len(report.specs)
+        files = len(report.specs) + len(report.resources)
+        valid = len(report.valid) + len(report.valid_resources)
         warnings = len(found) - report.error_count
         out.print(
-            f"{files} file(s): {len(report.valid)} valid, "
-            f"{report.error_count} error(s), {warnings} warning(s)"
+            f"{files} file(s): {valid} valid, {report.error_count} error(s), {warnings} warning(s)"
         )
     if errors:
         raise typer.Exit(1)
@@ -115,25 +116,33 @@ def plan(
     """
     from parley.agents import remote, service
     from parley.cli import agents_output as show
+    from parley.cli import resources_output
+    from parley.cli.resources import sourced
+    from parley.resources import service as resources
 
     report = _check(paths)
     specs = _sourced(report, with_git=False)
     only = _targets(target)
+    sourced_resources = sourced(report)
 
     async def work(session: AsyncSession) -> Any:
         items = await service.plan(session, specs)
         if target is None:
-            return items, []
+            return items, [], []
         desired = service.desired_from_plan(specs, items)
         async with providers() as built:
-            return items, await remote.plan(session, built, desired, targets=only)
+            planned = await resources.plan(
+                session, built, sourced_resources, agents=[s.spec for s in specs], targets=only
+            )
+            return items, planned, await remote.plan(session, built, desired, targets=only)
 
-    items, target_items = with_session(work)
+    items, resource_items, target_items = with_session(work)
     errors = [p for p in report.all_problems if p.severity == "error"]
     if as_json:
         print_json(
             {
                 "items": items,
+                "resources": resource_items,
                 "targets": target_items,
                 "problems": [p.to_dict() for p in report.all_problems],
             }
@@ -141,14 +150,17 @@ def plan(
     else:
         out = console()
         show.problems(out, report.all_problems)
+        if resource_items:
+            resources_output.items(out, resource_items)
         show.plan(out, items)
         if target is not None:
             out.print()
             show.targets(out, target_items)
-    if errors or any(t.action in ("failed", "blocked") for t in target_items):
+    pushed = [*resource_items, *target_items]
+    if errors or any(t.action in ("failed", "blocked") for t in pushed):
         raise typer.Exit(1)
     changed = any(i.action != "unchanged" for i in items) or any(
-        t.action != "unchanged" for t in target_items
+        t.action != "unchanged" for t in pushed
     )
     if detailed_exitcode and changed:
         raise typer.Exit(2)
@@ -171,29 +183,38 @@ def apply(
     """
     from parley.agents import remote, service
     from parley.cli import agents_output as show
+    from parley.cli import resources_output
+    from parley.cli.resources import sourced
+    from parley.resources import service as resources
 
     report = _check(paths)
     specs = _sourced(report, with_git=True)
     who = author()
     only = _targets(target)
+    sourced_resources = sourced(report)
 
     async def work(session: AsyncSession) -> Any:
         result = await service.apply(session, specs, author=who, message=message)
         if target is None:
-            return result, []
+            return result, [], []
         desired = await remote.desired_for(session, [s.spec.name for s in specs])
         async with providers() as built:
+            done = await resources.apply(
+                session, built, sourced_resources, author=who,
+                agents=[s.spec for s in specs], targets=only, force=force,
+            )  # fmt: skip
             with progress_bar(len(desired), as_json) as step:
                 pushed = await remote.apply(
                     session, built, desired, author=who, targets=only, force=force, progress=step
                 )
-        return result, pushed
+        return result, done, pushed
 
-    result, pushed = with_session(work)
+    result, done, pushed = with_session(work)
     if as_json:
         print_json(
             {
                 "items": result.items,
+                "resources": done,
                 "targets": pushed,
                 "problems": [p.to_dict() for p in report.all_problems],
             }
@@ -201,11 +222,13 @@ def apply(
     else:
         out = console()
         show.problems(out, report.all_problems)
+        if done:
+            resources_output.items(out, done, applied=True)
         show.applied(out, result.items)
         if target is not None:
             out.print()
             show.targets(out, pushed, applied=True)
-    failed = any(t.action in ("failed", "blocked", "drift") for t in pushed)
+    failed = any(t.action in ("failed", "blocked", "drift") for t in [*done, *pushed])
     if report.error_count or failed:
         raise typer.Exit(1)
 

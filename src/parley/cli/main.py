@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from parley.cli import agents, db, emulate, server, tokens, voices
+from parley.cli import agents, db, emulate, resources, server, tokens, voices
 
 app = typer.Typer(
     name="parley",
@@ -15,6 +15,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(agents.app, name="agents")
+app.add_typer(resources.app, name="resources")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
 app.add_typer(voices.app, name="voices")

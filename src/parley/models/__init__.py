@@ -5,5 +5,14 @@ from parley.models.agent_version import AgentVersion
 from parley.models.api_token import ApiToken
 from parley.models.audit_event import AuditEvent
 from parley.models.provider_agent import ProviderAgent
+from parley.models.provider_resource import ProviderResource
 
-__all__ = ["Agent", "AgentLabel", "AgentVersion", "ApiToken", "AuditEvent", "ProviderAgent"]
+__all__ = [
+    "Agent",
+    "AgentLabel",
+    "AgentVersion",
+    "ApiToken",
+    "AuditEvent",
+    "ProviderAgent",
+    "ProviderResource",
+]

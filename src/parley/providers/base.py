@@ -82,6 +82,69 @@ class RemoteAgent:
     branch_id: str | None = None
 
 
+@dataclass
+class CompiledResource:
+    """A tool or knowledge document in one provider's shape, with what was lost on the way.
+
+    `payload` is what Parley stores and compares (never file bytes: those travel in `content`);
+    keys in `write_only` are sent but cannot be read back, so drift checks skip them.
+    """
+
+    kind: str  # tool | knowledge
+    name: str
+    target: str
+    payload: dict[str, Any]
+    losses: list[Loss] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the provider cannot take it at all
+    write_only: tuple[str, ...] = ()
+    content: bytes | None = None
+
+    def lose(self, path: str, reason: str) -> None:
+        self.losses.append(Loss(path, self.target, reason))
+
+    def visible(self) -> dict[str, Any]:
+        return {k: v for k, v in self.payload.items() if k not in self.write_only}
+
+
+@dataclass
+class RemoteResource:
+    """A tool or document as the provider holds it, in the shape of `CompiledResource.payload`."""
+
+    kind: str
+    target: str
+    remote_id: str
+    name: str
+    payload: dict[str, Any]
+
+
+class ResourceProvider(Protocol):
+    """Tools and knowledge documents on one provider (the adapter's `resources`)."""
+
+    def compile(
+        self, kind: str, spec: dict[str, Any], content: bytes | None = None
+    ) -> CompiledResource: ...
+
+    async def create_tool(self, compiled: CompiledResource) -> RemoteResource: ...
+
+    async def update_tool(self, remote_id: str, compiled: CompiledResource) -> RemoteResource: ...
+
+    async def get_tool(self, remote_id: str) -> RemoteResource:
+        """`ProviderNotFound` when it is gone."""
+
+    async def delete_tool(self, remote_id: str, *, force: bool = False) -> None: ...
+
+    def list_tools(self) -> AsyncIterator[RemoteResource]: ...
+
+    async def create_knowledge(self, compiled: CompiledResource) -> RemoteResource: ...
+
+    async def get_knowledge(self, remote_id: str) -> RemoteResource:
+        """`ProviderNotFound` when it is gone."""
+
+    async def delete_knowledge(self, remote_id: str, *, force: bool = False) -> None: ...
+
+    def list_knowledge(self) -> AsyncIterator[RemoteResource]: ...
+
+
 @dataclass(frozen=True)
 class Voice:
     """A voice in a provider's catalogue, in Parley's words (no vendor field names)."""
@@ -105,6 +168,10 @@ class AgentProvider(Protocol):
 
     @property
     def capabilities(self) -> Capabilities: ...
+
+    @property
+    def resources(self) -> ResourceProvider:
+        """Tools and knowledge documents on this provider."""
 
     def compile(
         self, spec: dict[str, Any], refs: References | None = None, *, version: int | None = None

@@ -27,6 +27,13 @@ FACTORIES: dict[str, Factory] = {
 }
 PROVIDERS = tuple(FACTORIES)
 
+# Client-side pacing under each provider's limits. Ultravox documents 200 requests/s per key;
+# ElevenLabs documents no REST rate for ConvAI (only concurrency), so Parley stays modest.
+LIMITS: dict[str, tuple[int, float]] = {  # (concurrent requests, requests per second)
+    "elevenlabs": (8, 40.0),
+    "ultravox": (8, 100.0),
+}
+
 # Test-only seam: the transport for a provider when `Providers` was given none. CLI commands build
 # `Providers(settings)` themselves, so their tests reach the in-process emulator through this with
 # `monkeypatch.setitem(registry.TRANSPORT_OVERRIDES, "elevenlabs", httpx.ASGITransport(app=...))`.
@@ -78,7 +85,11 @@ class Providers:
             or TRANSPORT_OVERRIDES.get(provider)
             or httpx.AsyncHTTPTransport(retries=0)
         )
-        res = self.resilience.setdefault(provider, Resilience(provider))
+        concurrency, rate = LIMITS[provider]
+        res = self.resilience.setdefault(
+            provider,
+            Resilience(provider, max_concurrency=concurrency, requests_per_second=rate, burst=20),
+        )
         http = httpx.AsyncClient(
             transport=ResilientTransport(inner, res), timeout=self.settings.provider_timeout_s
         )

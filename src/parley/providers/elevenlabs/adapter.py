@@ -19,6 +19,7 @@ from elevenlabs.core.request_options import RequestOptions
 from parley.providers.base import Capabilities, Compiled, References, RemoteAgent, Voice
 from parley.providers.elevenlabs import compile as compiler
 from parley.providers.elevenlabs import voices
+from parley.providers.elevenlabs.resource_adapter import ElevenLabsResources
 from parley.providers.errors import ProviderError, ProviderUnavailable, from_response
 
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class ElevenLabsAdapter:
     def __init__(self, *, api_key: str, base_url: str, http: httpx.AsyncClient) -> None:
         self.http = http
         self.sdk = AsyncElevenLabs(api_key=api_key, base_url=base_url, httpx_client=http)
+        self.resources = ElevenLabsResources(self)
 
     def compile(
         self, spec: dict[str, Any], refs: References | None = None, *, version: int | None = None

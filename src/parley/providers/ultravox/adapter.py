@@ -17,6 +17,7 @@ from parley.providers.base import Capabilities, Compiled, References, RemoteAgen
 from parley.providers.ultravox import compile as compiler
 from parley.providers.ultravox import voices
 from parley.providers.ultravox.client import UltravoxClient
+from parley.providers.ultravox.resource_adapter import UltravoxResources
 
 
 class UltravoxAdapter:
@@ -33,6 +34,7 @@ class UltravoxAdapter:
     def __init__(self, *, api_key: str, base_url: str, http: httpx.AsyncClient) -> None:
         self.http = http
         self.client = UltravoxClient(api_key=api_key, base_url=base_url, http=http)
+        self.resources = UltravoxResources(self.client)
 
     def compile(
         self, spec: dict[str, Any], refs: References | None = None, *, version: int | None = None

@@ -9,6 +9,7 @@ to keep a template value from the model) and reach tools only, at call time.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from parley.providers.base import Compiled, References, deep_merge
@@ -124,5 +125,18 @@ def _tools(
         if doc is None:
             out.unresolved.append(f"knowledge {name}")
             continue
-        selected.append({"toolName": "queryCorpus", "parameterOverrides": {"corpus_id": doc["id"]}})
+        search: dict[str, Any] = {
+            "toolName": "queryCorpus",
+            "parameterOverrides": {"corpus_id": doc["id"]},
+        }
+        if len(knowledge) > 1:
+            # Tool names the model sees must be unique in a call: one search tool per document.
+            search["nameOverride"] = search_tool_name(name)
+            search["descriptionOverride"] = f"Searches the knowledge base document {name}."
+        selected.append(search)
     return selected
+
+
+def search_tool_name(document: str) -> str:
+    """`search_etf-fee-schedule`: the queryCorpus tool for one document, as the model sees it."""
+    return ("search_" + re.sub(r"[^a-zA-Z0-9_-]", "_", document))[:64]

@@ -1,0 +1,1 @@
+"""Tools and knowledge documents as code: specs, validation, plan/apply on providers."""
