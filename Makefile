@@ -38,9 +38,12 @@ test: lint typecheck pytest ## everything CI runs: lint, types, tests
 openapi: install ## regenerate docs/openapi.json from the code
 	$(BIN)/parley openapi --output docs/openapi.json
 
-bench: install ## run the benchmarks (not part of the tests)
+bench: install ## run the benchmarks (not part of the tests; several minutes)
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/plan_apply.py
+	$(BIN)/python bench/provider_apply.py
+	$(BIN)/python bench/emulator_ws.py
+	$(BIN)/python bench/emulator_rest.py
 
 clean: ## remove the virtual environments and caches
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -33,6 +33,7 @@ def emulate(
         elevenlabs_api_keys=frozenset(elevenlabs_key) if elevenlabs_key else None,
         ultravox_api_keys=frozenset(ultravox_key) if ultravox_key else None,
         public_url=f"http://{host}:{port}",
+        gc_freeze_s=5.0,
     )
     typer.echo(
         f"emulator on http://{host}:{port}: ElevenLabs base URL http://{host}:{port}/elevenlabs, "

@@ -22,6 +22,10 @@ class EmulatorConfig:
     outgoing_timeout_s: float = 10.0
     # Background loops (webhook delivery, batch scheduler) tick this often in real time.
     tick_s: float = 0.05
+    # Every this many seconds, move surviving objects out of the garbage collector's reach
+    # (gc.freeze): the emulator keeps every conversation, and a full collection over all of
+    # them stalls every socket for 100 ms and more (docs/benchmarks.md). None: leave GC alone.
+    gc_freeze_s: float | None = None
     # Real seconds between an agent's goodbye and the socket closing (audio still streaming).
     hangup_grace_s: float = 0.25
     extra: dict[str, str] = field(default_factory=dict)

@@ -6,8 +6,10 @@ Pending webhook deliveries and injected faults are not persisted: a restart is a
 
 from __future__ import annotations
 
+import gc
 import json
 import random
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -97,8 +99,14 @@ class Emulator:
         import asyncio
 
         async def loop() -> None:
+            frozen_at = time.monotonic()
             while True:
                 await asyncio.sleep(self.config.tick_s)
+                every = self.config.gc_freeze_s
+                if every is not None and time.monotonic() - frozen_at >= every:
+                    gc.collect(1)  # young garbage first, so little of it becomes immortal
+                    gc.freeze()
+                    frozen_at = time.monotonic()
                 try:
                     await self.tick()
                     if self.dirty and self.config.state_file is not None:
