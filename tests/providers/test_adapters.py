@@ -87,3 +87,13 @@ async def test_missing_key_names_the_setting(tmp_path: Path) -> None:
     async with Providers(settings_with(data_dir=tmp_path)) as providers:
         with pytest.raises(InvalidInput, match="PARLEY_ULTRAVOX_API_KEY"):
             providers.get("ultravox")
+
+
+def test_ultravox_call_metadata_names_the_version() -> None:
+    from parley.providers.ultravox.adapter import call_metadata
+
+    assert call_metadata("support", 3, parley_arm="b") == {
+        "parley_agent": "support",
+        "parley_version": "3",
+        "parley_arm": "b",
+    }

@@ -76,3 +76,13 @@ def _remote(agent: dict[str, Any]) -> RemoteAgent:
         {"name": agent["name"], "callTemplate": template},
         version_id=agent.get("publishedRevisionId"),
     )
+
+
+def call_metadata(agent: str, version: int, **extra: str) -> dict[str, str]:
+    """The `metadata` Parley stamps on every Ultravox call it starts.
+
+    Ultravox keeps no agent versions, and `metadata` is the one call field its call list can
+    filter on, so these keys are how every call is attributed to a Parley agent and version
+    (and later to an experiment arm). Values must be strings.
+    """
+    return {"parley_agent": agent, "parley_version": str(version), **extra}
