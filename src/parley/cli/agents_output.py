@@ -181,19 +181,17 @@ def targets(out: Console, items: Sequence[TargetItem], *, applied: bool = False)
 
 
 def summarise_losses(losses: Sequence[str]) -> list[str]:
-    """`ultravox: data_collection.a: why` x N -> one line per field group, reasons once."""
-    groups: dict[str, list[str]] = {}
-    reasons: dict[str, str] = {}
+    """`ultravox: data_collection.a: why` x N -> one line per field group and reason."""
+    groups: dict[tuple[str, str], list[str]] = {}
     for loss in losses:
         _target, _, rest = loss.partition(": ")
         path, _, reason = rest.partition(": ")
         group, _, leaf = path.partition(".")
         if " " in group:  # "tool x is referenced ...": not a field path
             group, leaf, reason = "references", path.split(" is ")[0], "not managed by Parley yet"
-        groups.setdefault(group, []).append(leaf)
-        reasons.setdefault(group, reason)
+        groups.setdefault((group, reason), []).append(leaf)
     lines = []
-    for group, leaves in groups.items():
+    for (group, reason), leaves in groups.items():
         named = ", ".join(leaf for leaf in leaves if leaf)
-        lines.append(f"not carried over: {group}{f' ({named})' if named else ''}: {reasons[group]}")
+        lines.append(f"not carried over: {group}{f' ({named})' if named else ''}: {reason}")
     return lines

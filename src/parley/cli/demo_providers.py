@@ -23,11 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from parley.agents import pull, remote, service
 from parley.agents.validate import check_paths
 from parley.cli import agents_output as show
+from parley.cli import resources_output
 from parley.config import Settings
 from parley.db.engine import session_scope
 from parley.emulator.app import create_emulator_app
 from parley.emulator.config import EmulatorConfig
 from parley.providers.registry import Providers
+from parley.resources import service as resources
+from parley.resources.service import SourcedResource
 
 EL_KEY = "xi-demo-key"
 UV_KEY = "uvdemo.0123456789abcdef0123456789abcdef"
@@ -86,7 +89,18 @@ async def tour(
                     wanted = await remote.desired_for(session, names)
                     return await remote.plan(session, providers, wanted)
 
-            out.print(Rule("10. apply to both providers (one spec, compiled to each)"))
+            out.print(Rule("10. apply to both providers: tools and knowledge first, then agents"))
+            report = check_paths([specs_dir])
+            async with session_scope(sessions) as session:
+                done = await resources.apply(
+                    session,
+                    providers,
+                    [SourcedResource(r.spec, Path(r.file).parent) for r in report.valid_resources
+                     if r.spec is not None],
+                    author="demo",
+                    agents=report.valid,
+                )  # fmt: skip
+            resources_output.items(out, done, applied=True)
             items = await apply()
             show.targets(out, items, applied=True)
             support = next(i for i in items if i.name == "support-agent")
