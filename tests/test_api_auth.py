@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from parley.app import create_app
 from parley.config import settings_with
 from parley.db.engine import session_scope
@@ -104,3 +106,45 @@ async def test_readyz_reports_an_unmigrated_database(tmp_path: Path) -> None:
             ready = await client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["checks"]["schema"] == f"at no revision, needs {LATEST_REVISION}"
+
+
+async def test_a_failed_commit_is_never_answered_with_2xx(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    app = create_app(settings_with(database_url=db_url, data_dir=tmp_path))
+    async with app.router.lifespan_context(app):
+        async with session_scope(app.state.sessions) as session:
+            created = await tokens.create(session, "t", actor="t")
+
+        async def broken_commit(self: AsyncSession) -> None:
+            raise RuntimeError("disk full: secret-detail")
+
+        monkeypatch.setattr(AsyncSession, "commit", broken_commit)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        auth = {"Authorization": f"Bearer {created.token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            answer = await client.post(
+                "/api/v1/agents/apply",
+                headers=auth,
+                json={
+                    "specs": [{"spec": {"name": "a", "system_prompt": "p", "llm": {"model": "m"}}}]
+                },
+            )
+    assert answer.status_code == 500
+    assert answer.json() == {
+        "error": {"code": "internal_error", "message": "internal error", "details": {}}
+    }
+
+
+async def test_a_forged_cursor_is_a_clear_422(db_url: str, tmp_path: Path) -> None:
+    async with api_client(db_url, tmp_path) as client:
+        await client.post(
+            "/api/v1/agents/apply",
+            json={"specs": [{"spec": {"name": "a", "system_prompt": "p", "llm": {"model": "m"}}}]},
+        )
+        answer = await client.get("/api/v1/agents/a/versions", params={"cursor": "YWJj"})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "invalid_input"

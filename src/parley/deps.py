@@ -23,7 +23,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-Session = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit happens before the response is sent, so a failed commit is
+# never answered with 2xx (FastAPI otherwise runs the code after `yield` after responding).
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def require_token(

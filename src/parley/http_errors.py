@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from parley.errors import ParleyError, error_body
+
+logger = logging.getLogger("parley.api")
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -51,7 +54,14 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    # Never the exception's text: it may hold data from the request or the database.
+    logger.exception("unexpected error", exc_info=exc)
+    return JSONResponse(error_body("internal_error", "internal error"), status_code=500)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(ParleyError, _parley_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

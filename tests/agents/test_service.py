@@ -123,6 +123,7 @@ async def test_list_filters_and_cursor_pagination(sessions: Sessions) -> None:
     assert await names(AgentFilter(tag="support")) == ["alpha"]
     assert await names(AgentFilter(provider="elevenlabs")) == ["alpha", "gamma"]
     assert await names(AgentFilter(search="MEETINGS")) == ["gamma"]
+    assert await names(AgentFilter(search="%")) == []  # matched literally, not as a wildcard
     assert await names(AgentFilter(metadata=(("meta.owner", "team-a"),))) == ["alpha"]
     async with session_scope(sessions) as session:
         first = await service.list_agents(session, cursor=None, limit=2)

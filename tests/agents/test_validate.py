@@ -190,3 +190,27 @@ def test_unclosed_quote_names_where_it_began(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", 'name: x\nsystem_prompt: "never closed\nllm: {model: m}\n')
     [problem] = check_paths([path]).all_problems
     assert "on line 2" in problem.message
+
+
+def test_aliases_are_refused_before_they_can_expand(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdefgh":
+        previous = chr(ord(level) - 1)
+        bomb += f"{level}: &{level} [*{previous}, *{previous}, *{previous}, *{previous}]\n"
+    [problem] = check_paths([write(tmp_path, "bomb.yaml", bomb)]).all_problems
+    assert problem.code == "yaml_too_complex"
+    assert "aliases are not supported" in problem.message
+    loop = write(tmp_path, "loop.yaml", "name: &a [*a]\n")
+    assert [p.code for p in check_paths([loop]).all_problems] == ["yaml_too_complex"]
+
+
+def test_a_secret_variable_cannot_have_a_default(tmp_path: Path) -> None:
+    text = WITH_VARIABLES.replace(
+        "    secret: true\n", "    secret: true\n    default: sk-live-123\n"
+    )
+    [problem] = check_paths([write(tmp_path, "a.yaml", text)]).all_problems
+    assert (problem.code, problem.path, problem.severity) == (
+        "secret_default",
+        "variables.api_token.default",
+        "error",
+    )

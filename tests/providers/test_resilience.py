@@ -151,3 +151,19 @@ def test_token_bucket_paces_after_the_burst(time_: FakeTime) -> None:
     assert [bucket.wait_time() for _ in range(3)] == [0.0, 0.0, pytest.approx(0.1)]
     time_.now += 1
     assert bucket.wait_time() == 0.0
+
+
+async def test_a_429_during_the_probe_does_not_keep_the_circuit_open(
+    emulator: Emulated, time_: FakeTime
+) -> None:
+    transport, emu = emulator
+    emu.faults.add(FaultRule(kind="http_error", path=PATH, status=500, count=3))
+    client, res = client_for(transport, time_, threshold=3, retry=RetryPolicy(max_attempts=1))
+    for _ in range(3):
+        await client.get(PATH)
+    time_.now += 31
+    emu.faults.add(FaultRule(kind="http_error", path=PATH, status=429, retry_after=1, count=1))
+    assert (await client.get(PATH)).status_code == 429  # the probe was rate limited
+    assert res.breaker.state == "half_open"
+    assert (await client.get(PATH)).status_code != 429  # the next probe goes through
+    assert res.breaker.state == "closed"

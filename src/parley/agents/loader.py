@@ -31,6 +31,7 @@ class LoadedDocument:
     key_positions: dict[FieldPath, Position] = field(default_factory=dict)
     node_spans: dict[FieldPath, tuple[int, int, str | None]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    visited: set[int] = field(default_factory=set, repr=False)  # node ids, to refuse aliases
 
     def position_of(self, path: FieldPath, *, key: bool = False) -> Position:
         """The closest known position for `path` (walks up to the parent when unknown)."""
@@ -123,11 +124,41 @@ def load_text(text: str, file: str) -> LoadedDocument:
             )
         )
     constructor = Loader("")
-    doc.data = _build(nodes[0], (), doc, constructor)
+    try:
+        doc.data = _build(nodes[0], (), doc, constructor)
+    except _TooComplex as exc:
+        doc.data = None
+        doc.problems.append(
+            Problem(file, exc.line, exc.column, "", "error", "yaml_too_complex", str(exc))
+        )
     return doc
 
 
+MAX_NODES = 20_000
+MAX_DEPTH = 40
+
+
+class _TooComplex(Exception):
+    """A document Parley will not expand: aliases (which can multiply a small file into a huge
+    or endless one), or more nodes or nesting than any agent spec needs."""
+
+    def __init__(self, message: str, node: yaml.Node) -> None:
+        super().__init__(message)
+        self.line = node.start_mark.line + 1
+        self.column = node.start_mark.column + 1
+
+
 def _build(node: yaml.Node, path: FieldPath, doc: LoadedDocument, ctor: Any) -> Any:
+    seen = doc.visited
+    if id(node) in seen:
+        raise _TooComplex("YAML anchors and aliases are not supported in spec files", node)
+    seen.add(id(node))
+    if len(seen) > MAX_NODES or len(path) > MAX_DEPTH:
+        raise _TooComplex(
+            f"the document is too large or too deep (over {MAX_NODES} values or "
+            f"{MAX_DEPTH} levels)",
+            node,
+        )
     doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}

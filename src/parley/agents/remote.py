@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -164,7 +165,7 @@ async def _check_voices(
     """
     from parley.voices.check import check_voice
     from parley.voices.schemas import VoiceCheck
-    from parley.voices.service import cache_for
+    from parley.voices.service import cache_for, catalogue
 
     if providers.settings.elevenlabs_api_key is None:
         return {}
@@ -178,6 +179,11 @@ async def _check_voices(
         except ProviderError as exc:
             return f"could not check voice {voice_id}: {exc.message}"
 
+    if ids:
+        # Fill the cache once; the concurrent checks below then read it instead of each
+        # listing the whole catalogue.
+        with suppress(ProviderError):  # each check below reports it
+            await catalogue(providers, "elevenlabs", cache)
     # Each distinct voice once, all at the same time (the transport bounds the concurrency).
     checks = dict(zip(ids, await asyncio.gather(*(check(i) for i in ids)), strict=True))
     out: dict[str, tuple[dict[str, Any], str | None]] = {}
@@ -295,8 +301,23 @@ async def _write(work: _Work, force: bool, existing: dict[str, list[str]]) -> No
     elif item.action == "reuse":
         source = work.reuse or work.live
         assert source is not None
-        work.result = await adapter.get_agent(source.remote_id)
-        return
+        try:
+            work.result = await adapter.get_agent(source.remote_id)
+        except ProviderNotFound:
+            # The earlier version's agent was deleted: make a new one instead of failing forever.
+            item.action, work.reuse = "create", None
+            work.result = await adapter.create_agent(compiled, version=item.version, label=label)
+        else:
+            held = project(work.result.payload, source.payload)
+            item.drift = _as_changes(differences(source.payload, held))
+            if item.drift and not force:
+                item.action = "drift"
+                return
+            if item.drift:
+                item.action = "update"
+                work.result = await adapter.update_agent(source.remote_id, compiled, label=label)
+            else:
+                return
     else:
         return
     item.remote_id = work.result.remote_id

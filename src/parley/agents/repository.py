@@ -90,11 +90,11 @@ class AgentRepository:
                 )
             )
         if flt.search:
-            pattern = f"%{flt.search.lower()}%"
+            term = flt.search.lower()  # matched literally: % and _ are escaped
             query = query.where(
                 or_(
-                    func.lower(Agent.name).like(pattern),
-                    func.lower(Agent.description).like(pattern),
+                    func.lower(Agent.name).contains(term, autoescape=True),
+                    func.lower(Agent.description).contains(term, autoescape=True),
                 )
             )
         if after is not None:

@@ -35,7 +35,7 @@ class SpecInput(BaseModel):
     """A spec as JSON (`spec`) or as YAML text (`yaml`, for line numbers in problems)."""
 
     spec: dict[str, Any] | None = None
-    yaml: str | None = None
+    yaml: str | None = Field(default=None, max_length=200_000)
 
     @model_validator(mode="after")
     def _one_of(self) -> SpecInput:

@@ -297,7 +297,12 @@ async def history(
     if limit is not None and not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     agent = await get_agent(session, name)
-    before = int(_decode_cursor(cursor)) if cursor else None
+    before = None
+    if cursor:
+        decoded = _decode_cursor(cursor)
+        if not decoded.isdigit():
+            raise InvalidInput("the cursor is not one this API handed out")
+        before = int(decoded)
     fetch = None if limit is None else limit + 1
     versions = list(await AgentRepository(session).versions(agent.id, before=before, limit=fetch))
     more = limit is not None and len(versions) > limit

@@ -254,7 +254,16 @@ def _template_problems(doc: LoadedDocument, spec: AgentSpec) -> list[Problem]:
                     key=True,
                 )
             )
-        if variable.required and variable.default is not None:
+        if variable.secret and variable.default is not None:
+            problems.append(
+                doc.problem(
+                    ("variables", name, "default"),
+                    "secret_default",
+                    "a secret variable cannot have a default: it would be stored with every "
+                    "version and shown in plans; supply it per conversation",
+                )
+            )
+        elif variable.required and variable.default is not None:
             problems.append(
                 doc.problem(
                     ("variables", name, "default"),

@@ -16,10 +16,11 @@ from parley.cli.runtime import (
     progress_bar,
     providers,
     with_session,
+    with_units,
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from parley.agents.service import SourcedSpec
     from parley.agents.validate import CheckReport
@@ -185,6 +186,7 @@ def apply(
     from parley.cli import agents_output as show
     from parley.cli import resources_output
     from parley.cli.resources import sourced
+    from parley.db.engine import session_scope
     from parley.resources import service as resources
 
     report = _check(paths)
@@ -193,23 +195,29 @@ def apply(
     only = _targets(target)
     sourced_resources = sourced(report)
 
-    async def work(session: AsyncSession) -> Any:
-        result = await service.apply(session, specs, author=who, message=message)
+    async def work(units: async_sessionmaker[AsyncSession]) -> Any:
+        # Three units of work: the versions are committed before any provider is called, and
+        # no write lock is held while providers answer (each unit writes only at its end).
+        async with session_scope(units) as session:
+            result = await service.apply(session, specs, author=who, message=message)
         if target is None:
             return result, [], []
-        desired = await remote.desired_for(session, [s.spec.name for s in specs])
         async with providers() as built:
-            done = await resources.apply(
-                session, built, sourced_resources, author=who,
-                agents=[s.spec for s in specs], targets=only, force=force,
-            )  # fmt: skip
-            with progress_bar(len(desired), as_json) as step:
-                pushed = await remote.apply(
-                    session, built, desired, author=who, targets=only, force=force, progress=step
-                )
+            async with session_scope(units) as session:
+                done = await resources.apply(
+                    session, built, sourced_resources, author=who,
+                    agents=[s.spec for s in specs], targets=only, force=force,
+                )  # fmt: skip
+            async with session_scope(units) as session:
+                desired = await remote.desired_for(session, [s.spec.name for s in specs])
+                with progress_bar(as_json) as step:
+                    pushed = await remote.apply(
+                        session, built, desired, author=who, targets=only, force=force,
+                        progress=step,
+                    )  # fmt: skip
         return result, done, pushed
 
-    result, done, pushed = with_session(work)
+    result, done, pushed = with_units(work)
     if as_json:
         print_json(
             {

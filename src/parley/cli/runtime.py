@@ -19,7 +19,7 @@ import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from parley.config import Settings
     from parley.providers.registry import Providers
@@ -65,17 +65,28 @@ def author() -> str:
 def with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed unit of work on the configured database."""
 
+    async def one(units: async_sessionmaker[AsyncSession]) -> T:
+        from parley.db.engine import session_scope
+
+        async with session_scope(units) as session:
+            return await work(session)
+
+    return with_units(one)
+
+
+def with_units(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    """Run `work` with a session factory, for commands that need several units of work."""
+
     async def main() -> T:
         from parley.db import migrate
-        from parley.db.engine import create_engine, session_factory, session_scope
+        from parley.db.engine import create_engine, session_factory
 
         conf = settings()
         engine = create_engine(conf.resolved_database_url)
         try:
             if conf.auto_migrate:
                 await migrate.ensure_schema(engine)
-            async with session_scope(session_factory(engine)) as session:
-                return await work(session)
+            return await work(session_factory(engine))
         finally:
             await engine.dispose()
 
@@ -124,9 +135,9 @@ def providers() -> Providers:
 
 
 @contextmanager
-def progress_bar(total: int, quiet: bool) -> Iterator[Callable[[Any], None]]:
-    """A Rich progress bar on stderr; yields the function that advances it by one item."""
-    if quiet or total == 0:
+def progress_bar(quiet: bool) -> Iterator[Callable[[Any], None]]:
+    """A Rich progress bar on stderr (items done so far); yields the function that counts one."""
+    if quiet:
         yield lambda _item: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

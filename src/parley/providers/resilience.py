@@ -96,6 +96,10 @@ class CircuitBreaker:
             return True
         return False
 
+    def release(self) -> None:
+        """A probe ended without a verdict (429, 408, cancelled): let the next one through."""
+        self.probing = False
+
     def success(self) -> None:
         self.failures, self.opened_at, self.probing = 0, None, False
 
@@ -155,11 +159,16 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 await res.sleep(res.retry.backoff(attempt, res.rng))
                 attempt += 1
                 continue
+            except BaseException:
+                res.breaker.release()  # cancelled or failed here: the probe, if any, is over
+                raise
             if response.status_code < 500 and response.status_code not in (408, 429):
                 res.breaker.success()
                 return response
             if response.status_code >= 500:
                 res.breaker.failure()
+            else:
+                res.breaker.release()  # 408/429 say nothing about the provider being down
             if not self._may_retry_status(request, response.status_code, attempt):
                 return response
             delay = retry_after_seconds(response)

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from parley.providers.errors import ProviderUnavailable, from_response
+from parley.providers.errors import ProviderRejected, ProviderUnavailable, from_response
 
 PAGE_SIZE = 100
 
@@ -53,6 +53,11 @@ class UltravoxClient:
             following = page.get("next")
             if not following:
                 return
+            if httpx.URL(following).netloc != httpx.URL(self.base).netloc:
+                # The API key goes with every request: never to a host we were not given.
+                raise ProviderRejected(
+                    "ultravox", f"Ultravox sent a next-page link to another host ({following})"
+                )
             page = await self.request("GET", "", action, url=following)
 
     async def create_agent(self, body: dict[str, Any]) -> dict[str, Any]:
