@@ -62,3 +62,18 @@ async def test_ensure_schema_creates_a_new_database(tmp_path: Path) -> None:
     await migrate.ensure_schema(engine)  # already current: a no-op
     assert await migrate.current_revision(engine) == migrate.LATEST_REVISION
     await engine.dispose()
+
+
+async def test_processes_starting_together_migrate_once(tmp_path: Path, db_url: str) -> None:
+    """Several engines (as several API processes would) upgrading the same database at once."""
+    import asyncio
+
+    engines = [create_engine(db_url) for _ in range(3)]
+    try:
+        await migrate.downgrade(engines[0], "base")
+        await asyncio.gather(*(migrate.upgrade(e) for e in engines))
+        assert await migrate.current_revision(engines[0]) == migrate.LATEST_REVISION
+    finally:
+        await migrate.upgrade(engines[0])
+        for engine in engines:
+            await engine.dispose()

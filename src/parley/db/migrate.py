@@ -6,6 +6,9 @@ database. `ensure_schema` is cheap when the schema is current: one query, no Ale
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,11 +50,36 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     return None if row is None else str(row[0])
 
 
+# Any constant: every Parley process takes the same PostgreSQL advisory lock to migrate.
+MIGRATION_LOCK = 0x7061726C6579  # "parley"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate up; processes starting together on PostgreSQL take turns (advisory lock), and
+    each upgrade reads the schema's revision inside that lock, so none runs a step twice."""
     from alembic import command
 
-    async with engine.begin() as conn:
+    async with _file_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+
+
+@asynccontextmanager
+async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """For a SQLite file, an exclusive lock on `<file>.migrate-lock` (other databases: none)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    handle = await asyncio.to_thread(open, f"{database}.migrate-lock", "a")
+    try:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
