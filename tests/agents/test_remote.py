@@ -252,7 +252,7 @@ async def test_an_unknown_voice_falls_back_and_says_so(
     items = await apply_all(sessions, providers, specs)
     support = next(i for i in items if i.name == "support-agent")
     assert support.action == "create"
-    assert any("no-such-voice" in note and "(used)" in note for note in support.notes)
+    assert any("no-such-voice" in loss and "(used)" in loss for loss in support.losses)
     live = await providers.get("elevenlabs").get_agent(support.remote_id or "")
     assert live.payload["conversation_config"]["tts"]["voice_id"] != "no-such-voice"
     planned = await plan_all(sessions, providers, NAMES)

@@ -112,7 +112,8 @@ async def test_list_filters_and_cursor_pagination(sessions: Sessions) -> None:
         sessions,
         WITH_VARIABLES.replace("greeter", "alpha"),
         MINIMAL.replace("greeter", "beta") + "targets: [ultravox]\ntags: [sales]\n",
-        MINIMAL.replace("greeter", "gamma") + "description: Books meetings\nmetadata: {owner: b}\n",
+        MINIMAL.replace("greeter", "gamma")
+        + "description: Books meetings\nmetadata: {owner: b, live: true}\n",
     )
 
     async def names(flt: AgentFilter) -> list[str]:
@@ -125,6 +126,9 @@ async def test_list_filters_and_cursor_pagination(sessions: Sessions) -> None:
     assert await names(AgentFilter(search="MEETINGS")) == ["gamma"]
     assert await names(AgentFilter(search="%")) == []  # matched literally, not as a wildcard
     assert await names(AgentFilter(metadata=(("meta.owner", "team-a"),))) == ["alpha"]
+    assert await names(AgentFilter(metadata=service.parse_metadata_filters(["live=true"]))) == [
+        "gamma"
+    ]
     async with session_scope(sessions) as session:
         first = await service.list_agents(session, cursor=None, limit=2)
         second = await service.list_agents(session, cursor=first.next_cursor, limit=2)

@@ -119,3 +119,17 @@ def test_unresolved_references_are_listed(examples: Path) -> None:
         *(f"tool {t}" for t in spec["tools"]),
         *(f"knowledge {k}" for k in spec["knowledge"]),
     ]
+
+
+def test_long_names_shortened_for_ultravox_versions_are_reported() -> None:
+    spec = {
+        "name": "a" * 62,
+        "system_prompt": "p",
+        "first_message": "",
+        "language": "en",
+        "llm": {"model": "ultravox-v0.7", "temperature": 0.0, "max_tokens": None},
+        "voice": None,
+    }
+    compiled = uv.compile_agent(spec, version=12)
+    assert compiled.payload["name"] == "a" * 60 + "-v12"
+    assert [loss.path for loss in compiled.losses] == ["name"]

@@ -236,6 +236,9 @@ async def pull(
             item.skipped = f"a Parley agent named {spec.name!r} exists already"
             continue
         path = out_dir / f"{spec.name}.yaml"
+        if await asyncio.to_thread(path.exists):
+            item.skipped = f"{path} exists already; move it or pull into another folder"
+            continue
         text = canonical.to_yaml(canonical.normalise(spec))
         await asyncio.to_thread(path.write_text, text, encoding="utf-8")
         item.file = str(path)

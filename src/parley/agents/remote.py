@@ -146,9 +146,12 @@ async def _plan(
                 + [f"{target}: {ref} is referenced but not managed by Parley yet; left out"
                    for ref in compiled.unresolved],
             )  # fmt: skip
-            if voice_note is not None:
+            if voice_note is not None and spec is not wanted.spec:
+                # A different voice than the spec names is a loss: `loss_policy: fail` stops it.
+                item.losses.append(f"{target}: voice.id: {voice_note}")
+            elif voice_note is not None:
                 item.notes.append(voice_note)
-                if spec is wanted.spec and not voice_note.startswith("could not check"):
+                if not voice_note.startswith("could not check"):
                     item.action = "blocked"  # unknown voice and nothing to fall back to
             works.append(_Work(item, adapter, wanted, compiled, agent, live, reuse))
     await asyncio.gather(*(_compare(work) for work in works))

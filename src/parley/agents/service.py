@@ -8,6 +8,7 @@ version whose content equals the old one.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,8 +74,15 @@ def parse_metadata_filters(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InvalidInput(f"metadata filter {item!r} is not key=value")
-        pairs.append((f"meta.{key}", value))
+        pairs.append((f"meta.{key}"[:128], value[:256]))
     return tuple(pairs)
+
+
+def label_value(value: object) -> str:
+    """How a metadata value is stored for filtering: text as is, true/false/numbers as JSON,
+    so `--meta active=true` finds `active: true`."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text[:256]
 
 
 async def plan(session: AsyncSession, specs: Sequence[SourcedSpec]) -> list[PlanItem]:
@@ -147,8 +155,9 @@ async def apply(
 
 
 async def _next_number(repo: AgentRepository, agent: Agent) -> int:
-    latest = await repo.versions(agent.id, limit=1)
-    return latest[0].number + 1 if latest else 1
+    # Every new version becomes current, so the current number is the highest; the unique
+    # (agent, number) constraint still turns a concurrent writer into a Conflict.
+    return agent.current_version + 1
 
 
 def _record(
@@ -192,7 +201,7 @@ def _record(
 def _labels(spec: AgentSpec) -> list[tuple[str, str]]:
     labels = {("tag", tag) for tag in spec.tags}
     labels |= {("target", target) for target in spec.targets}
-    labels |= {(f"meta.{key}"[:128], str(value)[:256]) for key, value in spec.metadata.items()}
+    labels |= {(f"meta.{key}"[:128], label_value(value)) for key, value in spec.metadata.items()}
     return sorted(labels)
 
 
@@ -349,7 +358,10 @@ async def rollback(
         rollback_of=number,
     )
     repo.audit(author, "agent.rollback", name, version=new_number, rollback_of=number)
-    await repo.flush()
+    try:
+        await repo.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{name} changed while rolling back; run the rollback again") from exc
     return AppliedItem(
         name=name, action="update", version=new_number, content_hash=target.content_hash
     )

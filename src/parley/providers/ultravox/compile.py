@@ -73,10 +73,9 @@ def compile_agent(
         out.lose(f"data_collection.{name}", "Ultravox has no post-call data collection")
     for cid in spec.get("evaluation", {}):
         out.lose(f"evaluation.{cid}", "Ultravox has no post-call evaluation")
-    name = spec["name"]
-    if len(name) > MAX_NAME:
-        out.lose("name", f"Ultravox names are at most {MAX_NAME} characters; shortened")
-    name = version_agent_name(name, version) if version is not None else name[:MAX_NAME]
+    name = version_agent_name(spec["name"], version) if version is not None else spec["name"]
+    if version is not None and not name.startswith(spec["name"]):
+        out.lose("name", f"Ultravox names are at most {MAX_NAME} characters; {name!r} is used")
     payload: dict[str, Any] = {"name": name, "callTemplate": template}
     call_extras = {k: v for k, v in extras.items() if k != "name"}
     if call_extras:
