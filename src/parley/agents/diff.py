@@ -90,3 +90,8 @@ def unified(old: str, new: str, label: str) -> str:
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def as_changes(found: list[tuple[str, Any, Any]]) -> list[FieldChange]:
+    """(path, old, new) triples, e.g. from `providers.projection.differences`, as changes."""
+    return [FieldChange(path=path, kind="changed", old=a, new=b) for path, a, b in found]

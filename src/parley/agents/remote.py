@@ -19,8 +19,6 @@ order, in the caller's unit of work.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -29,14 +27,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.agents.diff import FieldChange, diff_specs
+from parley.agents.diff import FieldChange, as_changes, diff_specs
 from parley.agents.repository import AgentRepository
 from parley.db.base import utcnow
 from parley.errors import NotFound
 from parley.models import Agent, ProviderAgent
 from parley.providers.base import AgentProvider, Compiled, RemoteAgent
 from parley.providers.errors import ProviderError, ProviderNotFound
-from parley.providers.projection import differences, project
+from parley.providers.projection import content_key, differences, project
 from parley.providers.registry import Providers
 from parley.resources.usage import references
 
@@ -85,12 +83,7 @@ class _Work:
 
 def payload_key(target: str, payload: dict[str, Any]) -> str:
     """Content identity of a payload. Ultravox names carry the version, so they do not count."""
-    body = {k: v for k, v in payload.items() if not (target == "ultravox" and k == "name")}
-    return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def _as_changes(found: list[tuple[str, Any, Any]]) -> list[FieldChange]:
-    return [FieldChange(path=path, kind="changed", old=a, new=b) for path, a, b in found]
+    return content_key(payload, ignore=("name",) if target == "ultravox" else ())
 
 
 def _targets_of(desired: Desired, only: Sequence[str] | None) -> list[str]:
@@ -222,7 +215,7 @@ async def _compare(work: _Work) -> None:
     except ProviderError as exc:
         item.action, item.error = "failed", exc.message
         return
-    item.drift = _as_changes(differences(live.payload, project(remote.payload, live.payload)))
+    item.drift = as_changes(differences(live.payload, project(remote.payload, live.payload)))
     same = payload_key(item.target, compiled.payload) == live.payload_hash
     if not same:
         item.changes = diff_specs(live.payload, compiled.payload)
@@ -312,7 +305,7 @@ async def _write(work: _Work, force: bool, existing: dict[str, list[str]]) -> No
             work.result = await adapter.create_agent(compiled, version=item.version, label=label)
         else:
             held = project(work.result.payload, source.payload)
-            item.drift = _as_changes(differences(source.payload, held))
+            item.drift = as_changes(differences(source.payload, held))
             if item.drift and not force:
                 item.action = "drift"
                 return
@@ -325,7 +318,7 @@ async def _write(work: _Work, force: bool, existing: dict[str, list[str]]) -> No
         return
     item.remote_id = work.result.remote_id
     held = project(work.result.payload, compiled.payload)
-    item.not_kept = _as_changes(differences(compiled.payload, held))
+    item.not_kept = as_changes(differences(compiled.payload, held))
 
 
 async def _names(adapter: AgentProvider) -> dict[str, list[str]]:

@@ -8,6 +8,8 @@ provider did not keep.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import Any
 
@@ -53,3 +55,10 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
     return bool(a == b)
+
+
+def content_key(payload: dict[str, Any], *, ignore: tuple[str, ...] = ()) -> str:
+    """A payload's identity for "has this changed since we wrote it" (top-level keys in
+    `ignore` do not count)."""
+    body = {k: v for k, v in payload.items() if k not in ignore}
+    return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()

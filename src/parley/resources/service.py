@@ -15,8 +15,6 @@ compile with the providers' ids (`usage.references`). Nothing here commits.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,14 +23,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.agents.diff import FieldChange, diff_specs
+from parley.agents.diff import FieldChange, as_changes, diff_specs
 from parley.agents.spec import AgentSpec
 from parley.db.base import utcnow
 from parley.errors import Conflict, NotFound
 from parley.models import ProviderResource
 from parley.providers.base import CompiledResource, RemoteResource, ResourceProvider
 from parley.providers.errors import ProviderError, ProviderNotFound
-from parley.providers.projection import differences, project
+from parley.providers.projection import content_key, differences, project
 from parley.providers.registry import Providers
 from parley.resources import usage
 from parley.resources.repository import ResourceRepository
@@ -82,11 +80,7 @@ class _Work:
 
 
 def payload_key(payload: dict[str, Any]) -> str:
-    return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def _as_changes(found: list[tuple[str, Any, Any]]) -> list[FieldChange]:
-    return [FieldChange(path=path, kind="changed", old=a, new=b) for path, a, b in found]
+    return content_key(payload)
 
 
 def _visible(payload: dict[str, Any], compiled: CompiledResource) -> dict[str, Any]:
@@ -154,7 +148,7 @@ async def _compare(work: _Work) -> None:
         item.action, item.error = "failed", exc.message
         return
     sent = _visible(row.payload, compiled)
-    item.drift = _as_changes(differences(sent, project(remote.payload, sent)))
+    item.drift = as_changes(differences(sent, project(remote.payload, sent)))
     same = payload_key(compiled.payload) == row.payload_hash
     if not same:
         item.changes = diff_specs(row.payload, compiled.payload)
@@ -221,7 +215,7 @@ async def _write(work: _Work, force: bool) -> None:
         return
     item.remote_id = work.result.remote_id
     sent = compiled.visible()
-    item.not_kept = _as_changes(differences(sent, project(work.result.payload, sent)))
+    item.not_kept = as_changes(differences(sent, project(work.result.payload, sent)))
 
 
 def _record(repo: ResourceRepository, work: _Work, author: str) -> None:
