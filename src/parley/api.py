@@ -6,5 +6,11 @@ from fastapi import APIRouter
 
 from parley import health
 from parley.agents import routes as agents
+from parley.conversations import routes as conversations
 
-ROUTERS: list[APIRouter] = [health.router, agents.router, agents.schema_router]
+ROUTERS: list[APIRouter] = [
+    health.router,
+    agents.router,
+    agents.schema_router,
+    conversations.router,
+]

@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     ultravox_api_key: SecretStr | None = None
     ultravox_base_url: str = "https://api.ultravox.ai"
     provider_timeout_s: float = Field(default=30.0, gt=0)
+    caller_hash_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key for the HMAC-SHA256 of caller phone numbers; unset, a random key is created once"
+            " in the data directory (caller-hash.key). Changing it makes old hashes unmatched."
+        ),
+    )
+    sync_overlap_s: float = Field(
+        default=900.0,
+        ge=0,
+        description="How far before the last sync's newest conversation the next sync looks again.",
+    )
     voice_cache_ttl_s: float = Field(
         default=3600.0, ge=0, description="How long a provider's voice list is reused (0: never)."
     )

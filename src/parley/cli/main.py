@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from parley.cli import agents, db, emulate, resources, server, tokens, voices
+from parley.cli import agents, conversations, db, emulate, resources, server, tokens, voices
 
 app = typer.Typer(
     name="parley",
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(agents.app, name="agents")
 app.add_typer(resources.app, name="resources")
+app.add_typer(conversations.app, name="conversations")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
 app.add_typer(voices.app, name="voices")

@@ -4,8 +4,11 @@ from parley.models.agent import Agent, AgentLabel
 from parley.models.agent_version import AgentVersion
 from parley.models.api_token import ApiToken
 from parley.models.audit_event import AuditEvent
+from parley.models.conversation import Conversation, ConversationLabel
+from parley.models.conversation_turn import ConversationTurn
 from parley.models.provider_agent import ProviderAgent
 from parley.models.provider_resource import ProviderResource
+from parley.models.sync_watermark import SyncWatermark
 
 __all__ = [
     "Agent",
@@ -13,6 +16,10 @@ __all__ = [
     "AgentVersion",
     "ApiToken",
     "AuditEvent",
+    "Conversation",
+    "ConversationLabel",
+    "ConversationTurn",
     "ProviderAgent",
     "ProviderResource",
+    "SyncWatermark",
 ]

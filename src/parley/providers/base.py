@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from parley.conversations.schemas import ConversationRecord, ConversationRef
 
 Severity = Literal["warn", "fail"]
 
@@ -196,3 +200,11 @@ class AgentProvider(Protocol):
 
     async def get_voice(self, voice_id: str) -> Voice:
         """One voice; `ProviderNotFound` when the provider has no such voice."""
+
+    def list_conversations(
+        self, *, since: datetime | None = None
+    ) -> AsyncIterator[ConversationRef]:
+        """Conversations started at or after `since` (all when None), finished or not."""
+
+    async def get_conversation(self, remote_id: str) -> ConversationRecord:
+        """One conversation in full, normalised, secrets removed; `ProviderNotFound` if gone."""

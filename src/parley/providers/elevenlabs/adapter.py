@@ -9,6 +9,7 @@ Payloads are passed as plain dicts: the SDK sends dict keys through untouched, s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -16,9 +17,10 @@ from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 from elevenlabs.core.request_options import RequestOptions
 
+from parley.conversations.schemas import ConversationRecord, ConversationRef
 from parley.providers.base import Capabilities, Compiled, References, RemoteAgent, Voice
 from parley.providers.elevenlabs import compile as compiler
-from parley.providers.elevenlabs import voices
+from parley.providers.elevenlabs import conversation_adapter, voices
 from parley.providers.elevenlabs.resource_adapter import ElevenLabsResources
 from parley.providers.errors import ProviderError, ProviderUnavailable, from_response
 
@@ -133,6 +135,14 @@ class ElevenLabsAdapter:
 
     async def get_voice(self, voice_id: str) -> Voice:
         return await voices.get_voice(self, voice_id)
+
+    def list_conversations(
+        self, *, since: datetime | None = None
+    ) -> AsyncIterator[ConversationRef]:
+        return conversation_adapter.list_conversations(self, since=since)
+
+    async def get_conversation(self, remote_id: str) -> ConversationRecord:
+        return await conversation_adapter.get_conversation(self, remote_id)
 
 
 def _remote(agent: Any) -> RemoteAgent:

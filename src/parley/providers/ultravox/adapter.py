@@ -64,6 +64,19 @@ class UltravoxAdapter:
     async def get_voice(self, voice_id: str) -> Voice:
         return await voices.get_voice(self.client, voice_id)
 
+    # Typed loosely so this file needs no new imports; the protocol in base.py has the types.
+    def list_conversations(self, *, since: Any = None) -> AsyncIterator[Any]:
+        """Calls created at or after `since` (a datetime), as `ConversationRef`s."""
+        from parley.providers.ultravox import conversation_adapter
+
+        return conversation_adapter.list_conversations(self.client, since=since)
+
+    async def get_conversation(self, remote_id: str) -> Any:
+        """One call with its messages, as a normalised `ConversationRecord`."""
+        from parley.providers.ultravox import conversation_adapter
+
+        return await conversation_adapter.get_conversation(self.client, remote_id)
+
 
 def _remote(agent: dict[str, Any]) -> RemoteAgent:
     template = dict(agent.get("callTemplate") or {})

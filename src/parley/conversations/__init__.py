@@ -1,0 +1,1 @@
+"""Conversations: one provider-neutral record per finished conversation, and reconciliation."""
