@@ -170,3 +170,27 @@ async def test_any_failure_is_retried_when_the_provider_says_so(
     emu.clock.advance(40)
     await emu.outbox.pump()
     assert delivery.status == "delivered"
+
+
+async def test_simulate_reports_a_provider_refusal_as_the_callers_error(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post(
+        "/ultravox/api/agents",
+        headers={"X-API-Key": UV_KEY},
+        json={
+            "name": "needs_name",
+            "callTemplate": {
+                "systemPrompt": "Greet {{name}}.",
+                "contextSchema": {"type": "object", "properties": {"name": {"type": "string"}},
+                                  "required": ["name"]},
+            },
+        },
+    )  # fmt: skip
+    agent_id = created.json()["agentId"]
+    answer = await client.post(
+        "/_emulator/simulate",
+        json={"provider": "ultravox", "options": {"agent_id": agent_id, "count": 1}},
+    )
+    assert answer.status_code == 400
+    assert "name" in answer.json()["detail"]

@@ -23,8 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from parley.agents import pull, remote, service
 from parley.agents.validate import check_paths
 from parley.cli import agents_output as show
-from parley.cli import resources_output
+from parley.cli import conversations_output, resources_output
 from parley.config import Settings
+from parley.conversations import service as conversation_service
+from parley.conversations import sync
+from parley.conversations.repository import ConversationFilter
 from parley.db.engine import session_scope
 from parley.emulator.app import create_emulator_app
 from parley.emulator.config import EmulatorConfig
@@ -154,4 +157,38 @@ async def tour(
             async with session_scope(sessions) as session:
                 rolled = await service.rollback(session, edited, 2, author="demo")
             out.print(f"{edited}: v{rolled.version} has the content of v2")
-            show.targets(out, [i for i in await apply() if i.name == edited], applied=True)
+            rolled_back = [i for i in await apply() if i.name == edited]
+            show.targets(out, rolled_back, applied=True)
+
+            out.print(Rule("15. traffic on both providers, then every conversation in Parley"))
+            outcome = {
+                "p_success": 0.6,
+                "data_collection": {"meeting_booked": {"kind": "bernoulli", "p": 0.3}},
+            }
+            for item in rolled_back:
+                provider_count = 12 if item.target == "elevenlabs" else 8
+                await raw.post(
+                    "/_emulator/simulate",
+                    json={
+                        "provider": item.target,
+                        "options": {
+                            "agent_id": item.remote_id,
+                            "count": provider_count,
+                            "outcome": outcome,
+                            # the agent requires its caller's name (a dynamic variable)
+                            "dynamic_variables": {"advisor_name": "Dana Whitfield"},
+                            "template_context": {"advisor_name": "Dana Whitfield"},
+                        },
+                    },
+                )
+            async with session_scope(sessions) as session:
+                synced = await sync.sync(session, providers)
+            conversations_output.sync_report(out, synced)
+            async with session_scope(sessions) as session:
+                page = await conversation_service.list_conversations(
+                    session, ConversationFilter(agent=edited), limit=6
+                )
+            conversations_output.conversation_table(out, page.items)
+            async with session_scope(sessions) as session:
+                again = await sync.sync(session, providers)
+            out.print(f"sync again: {again.total('new')} new (the watermark remembers)")

@@ -112,7 +112,16 @@ async def flush(request: Request) -> dict[str, int]:
 @router.post("/simulate")
 async def simulate(body: SimulateRequest, request: Request) -> dict[str, Any]:
     emu = _emu(request)
-    result = await _provider(emu, body.provider).simulate(emu, body.options)
+    try:
+        result = await _provider(emu, body.provider).simulate(emu, body.options)
+    except HTTPException:
+        raise
+    except Exception as exc:
+        status = getattr(exc, "status", None)
+        if not isinstance(status, int):
+            raise
+        # A provider refusal (e.g. a missing template variable) is the caller's mistake: say so.
+        raise HTTPException(status, str(getattr(exc, "detail", exc))) from exc
     emu.dirty = True
     return result
 
