@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from parley.cli.main import app
@@ -35,6 +36,25 @@ def test_resources_are_applied_first_and_agents_use_their_ids(
         "resources", "delete", "tool", "book_meeting", "--target", "ultravox", "--force"
     )
     assert deleted["action"] == "delete"
+
+
+def test_apply_deletes_a_superseded_document_after_the_agents_moved(
+    live: RunningEmulator, examples: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "examples"
+    shutil.copytree(examples, copy)
+    cli("agents", "apply", str(copy), "--target", "elevenlabs")
+    old = {r["name"]: r["remote_id"] for r in cli_json("resources", "list")}["etf-fee-schedule"]
+    doc = copy / "knowledge" / "etf-fee-schedule.yaml"
+    doc.write_text(doc.read_text().replace("0.29% a year", "0.25% a year"))
+    out = cli_json("agents", "apply", str(copy), "--target", "elevenlabs")
+    [deleted] = out["collected"]
+    assert (deleted["action"], deleted["name"], deleted["remote_id"]) == (
+        "delete", "etf-fee-schedule", old
+    )  # fmt: skip
+    doc.write_text(doc.read_text().replace("0.25% a year", "0.24% a year"))
+    text = cli("agents", "apply", str(copy), "--target", "elevenlabs")
+    assert "delete  knowledge etf-fee-schedule on elevenlabs" in text
 
 
 def test_validate_counts_resource_files_and_asks_the_database_when_needed(

@@ -167,7 +167,7 @@ async def test_changed_specs_update_tools_and_recreate_documents(
     done, pushed = await apply_everything(sessions, providers, copy)
     recreated = next(i for i in done if i.name == "ledgerly-product-faq")
     assert recreated.notes
-    assert "left in place" in recreated.notes[0]
+    assert "stays while live agents use it" in recreated.notes[0]
     support = next(i for i in pushed if i.name == "support-agent")
     assert support.action == "update"  # it moves to the new document
     assert any(recreated.remote_id in str(c.new) for c in support.changes)

@@ -196,12 +196,12 @@ def apply(
     sourced_resources = sourced(report)
 
     async def work(units: async_sessionmaker[AsyncSession]) -> Any:
-        # Three units of work: the versions are committed before any provider is called, and
+        # Four units of work: the versions are committed before any provider is called, and
         # no write lock is held while providers answer (each unit writes only at its end).
         async with session_scope(units) as session:
             result = await service.apply(session, specs, author=who, message=message)
         if target is None:
-            return result, [], []
+            return result, [], [], []
         async with providers() as built:
             async with session_scope(units) as session:
                 done = await resources.apply(
@@ -215,15 +215,19 @@ def apply(
                         session, built, desired, author=who, targets=only, force=force,
                         progress=step,
                     )  # fmt: skip
-        return result, done, pushed
+            # Only now have the agents moved off superseded documents: delete unused ones.
+            async with session_scope(units) as session:
+                collected = await resources.collect_garbage(session, built, only, author=who)
+        return result, done, pushed, collected
 
-    result, done, pushed = with_units(work)
+    result, done, pushed, collected = with_units(work)
     if as_json:
         print_json(
             {
                 "items": result.items,
                 "resources": done,
                 "targets": pushed,
+                "collected": collected,
                 "problems": [p.to_dict() for p in report.all_problems],
             }
         )
@@ -236,6 +240,9 @@ def apply(
         if target is not None:
             out.print()
             show.targets(out, pushed, applied=True)
+        if collected:
+            out.print()
+            resources_output.items(out, collected, applied=True)
     failed = any(t.action in ("failed", "blocked", "drift") for t in [*done, *pushed])
     if report.error_count or failed:
         raise typer.Exit(1)

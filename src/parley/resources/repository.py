@@ -51,6 +51,13 @@ class ResourceRepository:
             (name, number, dict(spec)) for name, number, spec in await self.session.execute(query)
         ]
 
+    async def live_payloads(self, target: str) -> list[dict[str, Any]]:
+        """What Parley last wrote for every agent live on `target` (holds the remote ids)."""
+        query = select(ProviderAgent.payload).where(
+            ProviderAgent.target == target, ProviderAgent.live.is_(True)
+        )
+        return [dict(payload) for payload in await self.session.scalars(query)]
+
     def add(self, row: ProviderResource) -> None:
         self.session.add(row)
 

@@ -8,8 +8,11 @@ For each resource and target, Parley compares what the spec compiles to, what it
 - otherwise `update` (tools change in place), `recreate` (a document cannot be edited in
   place: a new one is made and agents move to it when they are applied) or `unchanged`.
 
-Every write is read back. Resources are applied before the agents that use them, so agents
-compile with the providers' ids (`usage.references`). Nothing here commits.
+A create first adopts an identical object an interrupted apply left unrecorded (`adoption`).
+A recreated document's old id is kept on the row until no live agent uses it; then
+`collect_garbage` (run after the agents are applied) deletes it. Every write is read back.
+Resources are applied before the agents that use them, so agents compile with the providers'
+ids (`usage.references`). Nothing here commits.
 """
 
 from __future__ import annotations
@@ -18,12 +21,11 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.agents.diff import FieldChange, as_changes, diff_specs
+from parley.agents.diff import as_changes, diff_specs
 from parley.agents.spec import AgentSpec
 from parley.db.base import utcnow
 from parley.errors import Conflict, NotFound
@@ -32,13 +34,14 @@ from parley.providers.base import CompiledResource, RemoteResource, ResourceProv
 from parley.providers.errors import ProviderError, ProviderNotFound
 from parley.providers.projection import content_key, differences, project
 from parley.providers.registry import Providers
-from parley.resources import usage
+from parley.resources import adoption, superseded, usage
+from parley.resources.garbage import collect as collect_garbage
+from parley.resources.items import ResourceAction, ResourceItem
 from parley.resources.repository import ResourceRepository
 from parley.resources.spec import KnowledgeSpec, ResourceSpec
 
-ResourceAction = Literal[
-    "create", "recreate", "update", "unchanged", "drift", "blocked", "failed", "delete"
-]
+__all__ = ["ResourceAction", "ResourceItem", "SourcedResource", "collect_garbage"]
+CREATES = ("create", "recreate")
 WRITES = ("create", "recreate", "update")
 
 
@@ -56,20 +59,6 @@ class SourcedResource:
         return ((self.base_dir or Path()) / self.spec.source.file).read_bytes()
 
 
-class ResourceItem(BaseModel):
-    kind: str
-    name: str
-    target: str
-    action: ResourceAction
-    remote_id: str | None = None
-    changes: list[FieldChange] = Field(default_factory=list)
-    drift: list[FieldChange] = Field(default_factory=list)
-    losses: list[str] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    not_kept: list[FieldChange] = Field(default_factory=list)
-    error: str | None = None
-
-
 @dataclass
 class _Work:
     item: ResourceItem
@@ -77,6 +66,7 @@ class _Work:
     compiled: CompiledResource
     row: ProviderResource | None
     result: RemoteResource | None = None
+    gone: bool = False  # the row's remote object no longer exists: nothing to supersede
 
 
 def payload_key(payload: dict[str, Any]) -> str:
@@ -139,31 +129,26 @@ async def _compare(work: _Work) -> None:
     if row is None or item.action == "blocked":
         return
     try:
-        remote = await _get(work.provider, item.kind, row.remote_id)
+        remote = await adoption.get(work.provider, item.kind, row.remote_id)
     except ProviderNotFound:
-        item.action = "recreate"
+        item.action, work.gone = "recreate", True
         item.notes.append(f"{row.remote_id} is gone from {item.target}: it will be created again")
         return
     except ProviderError as exc:
         item.action, item.error = "failed", exc.message
         return
-    sent = _visible(row.payload, compiled)
+    applied = superseded.applied(row)
+    sent = _visible(applied, compiled)
     item.drift = as_changes(differences(sent, project(remote.payload, sent)))
     same = payload_key(compiled.payload) == row.payload_hash
     if not same:
-        item.changes = diff_specs(row.payload, compiled.payload)
+        item.changes = diff_specs(applied, compiled.payload)
     if item.drift:
         item.action = "drift"
     elif same:
         item.action = "unchanged"
     else:
         item.action = "update" if item.kind == "tool" else "recreate"
-
-
-async def _get(provider: ResourceProvider, kind: str, remote_id: str) -> RemoteResource:
-    if kind == "tool":
-        return await provider.get_tool(remote_id)
-    return await provider.get_knowledge(remote_id)
 
 
 async def apply(
@@ -178,15 +163,25 @@ async def apply(
 ) -> list[ResourceItem]:
     """Make each resource current on its targets; drift is overwritten only with `force`."""
     works = await _plan(session, providers, resources, agents, targets)
+    repo = ResourceRepository(session)
+    known: dict[str, set[str]] = {}  # target -> every id Parley holds there, never adopted
+    for row in await repo.rows():
+        known.setdefault(row.target, set()).update([row.remote_id, *superseded.ids(row)])
+    creating = [w for w in works if _creates(w.item, force)]
+    pairs = [(w.item.target, w.item.kind) for w in creating]
+    existing, unreachable = await adoption.listings(providers, pairs)
 
     async def run(work: _Work) -> None:
+        pair = (work.item.target, work.item.kind)
         try:
-            await _write(work, force)
+            if pair in unreachable and _creates(work.item, force):
+                raise unreachable[pair]
+            names = existing.get(pair, {})
+            await _write(work, force, names, known.get(work.item.target, set()))
         except ProviderError as exc:
             work.item.action, work.item.error = "failed", exc.message
 
     await asyncio.gather(*(run(work) for work in works))
-    repo = ResourceRepository(session)
     for work in works:
         if work.item.action in WRITES and work.result is not None:
             _record(repo, work, author)
@@ -194,7 +189,13 @@ async def apply(
     return [work.item for work in works]
 
 
-async def _write(work: _Work, force: bool) -> None:
+def _creates(item: ResourceItem, force: bool) -> bool:
+    """Whether applying makes a new remote object (a forced drifted document is recreated)."""
+    forced = force and item.action == "drift" and item.kind == "knowledge"
+    return item.action in CREATES or forced
+
+
+async def _write(work: _Work, force: bool, existing: adoption.Names, known: set[str]) -> None:
     item, provider, compiled = work.item, work.provider, work.compiled
     if item.action == "drift":
         if not force:
@@ -202,14 +203,19 @@ async def _write(work: _Work, force: bool) -> None:
         item.action = "update" if item.kind == "tool" else "recreate"
     if item.action == "update" and work.row is not None:
         work.result = await provider.update_tool(work.row.remote_id, compiled)
-    elif item.action in ("create", "recreate") and item.kind == "tool":
-        work.result = await provider.create_tool(compiled)
-    elif item.action in ("create", "recreate"):
-        work.result = await provider.create_knowledge(compiled)
-        if work.row is not None and item.action == "recreate":
+    elif item.action in CREATES:
+        adopted = await adoption.adoptable(provider, compiled, existing, known)
+        if adopted is not None:
+            work.result, item.adopted = adopted, True
+            item.notes.append("adopted: an earlier, interrupted apply had created it")
+        elif item.kind == "tool":
+            work.result = await provider.create_tool(compiled)
+        else:
+            work.result = await provider.create_knowledge(compiled)
+        if item.kind == "knowledge" and work.row is not None and not work.gone:
             item.notes.append(
-                f"the earlier document {work.row.remote_id} is left in place for the agents "
-                "still using it; they move to the new one when they are applied"
+                f"the earlier document {work.row.remote_id} stays while live agents use it; "
+                "it is deleted once the agents using it are applied"
             )
     else:
         return
@@ -222,14 +228,19 @@ def _record(repo: ResourceRepository, work: _Work, author: str) -> None:
     item, result = work.item, work.result
     assert result is not None
     row = work.row or ProviderResource(kind=item.kind, name=item.name, target=item.target)
+    old = superseded.ids(row) if work.row is not None else []
+    if item.kind == "knowledge" and work.row is not None and not work.gone:
+        # The agents still name the old document until they are applied: keep its id so
+        # `collect_garbage` can delete it then, instead of losing track of it here.
+        old = [*old, row.remote_id] if row.remote_id != result.remote_id else old
     row.remote_id = result.remote_id
-    row.payload = work.compiled.payload
+    row.payload = superseded.stored(work.compiled.payload, old)
     row.payload_hash = payload_key(work.compiled.payload)
     row.applied_at = utcnow()
     if work.row is None:
         repo.add(row)
     repo.audit(author, f"{item.kind}.{item.action}", item.name, provider=item.target,
-               remote_id=result.remote_id)  # fmt: skip
+               remote_id=result.remote_id, adopted=item.adopted)  # fmt: skip
 
 
 async def delete(
@@ -255,17 +266,21 @@ async def delete(
             details={"used_by": users},
         )
     provider = providers.get(target).resources
-    try:
-        if kind == "tool":
-            await provider.delete_tool(row.remote_id, force=force)
-        else:
-            await provider.delete_knowledge(row.remote_id, force=force)
-    except ProviderNotFound:
-        pass  # already gone on the provider: forgetting it is all that is left
+    # Superseded documents go too: once the row is forgotten nothing would ever collect them.
+    for remote_id in [row.remote_id, *superseded.ids(row)]:
+        try:
+            if kind == "tool":
+                await provider.delete_tool(remote_id, force=force)
+            else:
+                await provider.delete_knowledge(remote_id, force=force)
+        except ProviderNotFound:
+            pass  # already gone on the provider: forgetting it is all that is left
     item = ResourceItem(kind=kind, name=name, target=target, action="delete",
                         remote_id=row.remote_id)  # fmt: skip
     if users:
         item.notes.append(f"still used by {', '.join(users)} (forced)")
+    if superseded.ids(row):
+        item.notes.append(f"also deleted superseded {', '.join(superseded.ids(row))}")
     await repo.delete(row)
     repo.audit(author, f"{kind}.delete", name, provider=target, remote_id=row.remote_id,
                forced=bool(users))  # fmt: skip
