@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from parley.cli.agents_pull import pull
 from parley.cli.runtime import (
     JSON_OPTION,
     author,
@@ -407,34 +408,5 @@ def schema(
         output.write_text(text, encoding="utf-8")
 
 
-@app.command()
-def pull(
-    target: str = typer.Option(..., "--target", help="elevenlabs or ultravox."),
-    out: Path = typer.Option(Path("agents"), "--out", help="Folder for the new spec files."),
-    name: list[str] = typer.Option([], "--name", help="Only agents with this provider name."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Import agents created outside Parley as spec files; a plan afterwards shows no change."""
-    from parley.agents import pull as puller
-
-    chosen = _targets(target)
-    if chosen is None:
-        fail("--target must name one provider (elevenlabs or ultravox)")
-    only = chosen[0]
-    who = author()
-
-    async def work(session: AsyncSession) -> Any:
-        async with providers() as built:
-            return await puller.pull(session, built, only, out, author=who, names=name)
-
-    report = with_session(work)
-    if as_json:
-        print_json([item.__dict__ for item in report.items])
-        return
-    out_ = console()
-    for item in report.items:
-        if item.skipped:
-            out_.print(f"[yellow]skipped[/] {item.name} ({item.remote_id}): {item.skipped}")
-        else:
-            out_.print(f"[green]pulled[/] {item.name} ({item.remote_id}) -> {item.file}")
-    out_.print(f"{sum(not i.skipped for i in report.items)} agent(s) pulled from {only}.")
+# Registered here so `parley agents pull` sits with the other agent commands.
+app.command()(pull)
