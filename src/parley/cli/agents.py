@@ -12,6 +12,7 @@ from parley.cli.runtime import (
     JSON_OPTION,
     author,
     console,
+    emit_text,
     fail,
     print_json,
     progress_bar,
@@ -384,11 +385,8 @@ def export(
     if as_json:
         print_json(result.spec)
         return
-    text: str = result
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    emit_text(result, output)
+    if output is not None:
         console(stderr=True).print(f"wrote {output}")
 
 
@@ -401,11 +399,7 @@ def schema(
 
     from parley.agents.spec import json_schema
 
-    text = json.dumps(json_schema(), indent=2) + "\n"
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    emit_text(json.dumps(json_schema(), indent=2) + "\n", output)
 
 
 # Registered here so `parley agents pull` sits with the other agent commands.

@@ -15,6 +15,7 @@ from parley.cli.runtime import (
     JSON_OPTION,
     author,
     console,
+    emit_text,
     fail,
     print_json,
     providers,
@@ -117,8 +118,4 @@ def schema(
 
     from parley.resources.spec import json_schema
 
-    text = json.dumps(json_schema(), indent=2) + "\n"
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    emit_text(json.dumps(json_schema(), indent=2) + "\n", output)

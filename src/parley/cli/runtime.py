@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
@@ -109,6 +110,14 @@ def fail(message: str, *, details: dict[str, Any] | None = None, code: int = 1) 
     for problem in (details or {}).get("problems", []):
         err.print(f"  {problem}")
     raise typer.Exit(code)
+
+
+def emit_text(text: str, output: Path | None) -> None:
+    """`text` to stdout, or to `output` when a file is given."""
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 def print_json(data: Any) -> None:
