@@ -7,10 +7,12 @@ from fastapi import APIRouter
 from parley import health
 from parley.agents import routes as agents
 from parley.conversations import routes as conversations
+from parley.webhooks import routes as webhooks
 
 ROUTERS: list[APIRouter] = [
     health.router,
     agents.router,
     agents.schema_router,
     conversations.router,
+    webhooks.router,
 ]

@@ -1,7 +1,9 @@
 """`create_app()`: the FastAPI application with its routers, error handlers and lifespan.
 
-The lifespan opens the database engine (migrating the schema first when `auto_migrate` is on) and
-closes it on shutdown. Tests pass their own settings; `parley serve` uses the process settings.
+The lifespan opens the database engine (migrating the schema first when `auto_migrate` is on),
+starts the in-process job runner (embedded mode; `job_runner=false` leaves jobs to `parley jobs
+run` workers) and stops both on shutdown. Tests pass their own settings; `parley serve` uses
+the process settings.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from parley.api import ROUTERS
 from parley.config import Settings, get_settings
 from parley.db import migrate
 from parley.db.engine import create_engine, session_factory
+from parley.jobs.runner import Runner
+from parley.jobs.schemas import JobContext
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,9 +32,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await migrate.ensure_schema(engine)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        runner = Runner(app.state.sessions, JobContext(settings))
+        app.state.job_runner = runner
+        if settings.job_runner:
+            runner.start()
         try:
             yield
         finally:
+            await runner.stop()
             await engine.dispose()
 
     app = FastAPI(

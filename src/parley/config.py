@@ -69,6 +69,29 @@ class Settings(BaseSettings):
     voice_cache_ttl_s: float = Field(
         default=3600.0, ge=0, description="How long a provider's voice list is reused (0: never)."
     )
+    # Webhooks: the signature is the authentication. Unset, the endpoint refuses every event.
+    # A comma-separated list holds several secrets while one is being rotated.
+    elevenlabs_webhook_secret: SecretStr | None = None
+    ultravox_webhook_secret: SecretStr | None = None
+    webhook_max_bytes: int = Field(
+        default=5 * 1024 * 1024, gt=0, description="Larger webhook bodies are refused (413)."
+    )
+    webhook_tolerance_s: float = Field(
+        default=1800.0, gt=0, description="How old a webhook's signed timestamp may be."
+    )
+    webhook_future_s: float = Field(
+        default=300.0, ge=0, description="How far ahead of our clock a signed timestamp may be."
+    )
+    # Jobs: persisted, retried with exponential backoff, parked after this many attempts.
+    job_max_attempts: int = Field(default=8, ge=1)
+    job_backoff_s: float = Field(default=10.0, gt=0, description="Delay before the 1st retry.")
+    job_lease_s: float = Field(
+        default=300.0, gt=0, description="A claimed job is taken again if not done by then."
+    )
+    job_poll_s: float = Field(default=1.0, gt=0, description="In-process runner's idle poll.")
+    job_runner: bool = Field(
+        default=True, description="Run jobs inside the API process (embedded mode)."
+    )
 
     @classmethod
     def settings_customise_sources(

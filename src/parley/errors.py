@@ -58,3 +58,15 @@ class SpecInvalid(InvalidInput):
     """An agent spec failed validation; `details["problems"]` lists every problem."""
 
     code = "spec_invalid"
+
+
+class BadRequest(ParleyError):
+    """The request could not be read at all (e.g. a body that is not JSON)."""
+
+    status_code = 400
+    code = "bad_request"
+
+
+class PayloadTooLarge(ParleyError):
+    status_code = 413
+    code = "payload_too_large"

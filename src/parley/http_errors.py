@@ -30,7 +30,8 @@ _HTTP_CODES = {
 
 async def _parley_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ParleyError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    # Only bearer-token failures invite a bearer token (webhooks authenticate by signature).
+    headers = {"WWW-Authenticate": "Bearer"} if exc.code == "unauthorized" else None
     return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=headers)
 
 

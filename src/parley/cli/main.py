@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from parley.cli import agents, conversations, db, emulate, resources, server, tokens, voices
+from parley.cli import (
+    agents,
+    conversations,
+    db,
+    emulate,
+    jobs,
+    resources,
+    server,
+    tokens,
+    voices,
+)
 
 app = typer.Typer(
     name="parley",
@@ -20,6 +30,7 @@ app.add_typer(conversations.app, name="conversations")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
 app.add_typer(voices.app, name="voices")
+app.add_typer(jobs.app, name="jobs")
 app.command()(server.serve)
 app.command()(server.openapi)
 app.command()(emulate.emulate)

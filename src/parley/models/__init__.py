@@ -6,9 +6,11 @@ from parley.models.api_token import ApiToken
 from parley.models.audit_event import AuditEvent
 from parley.models.conversation import Conversation, ConversationLabel
 from parley.models.conversation_turn import ConversationTurn
+from parley.models.job import Job
 from parley.models.provider_agent import ProviderAgent
 from parley.models.provider_resource import ProviderResource
 from parley.models.sync_watermark import SyncWatermark
+from parley.models.webhook_event import WebhookEvent
 
 __all__ = [
     "Agent",
@@ -19,7 +21,9 @@ __all__ = [
     "Conversation",
     "ConversationLabel",
     "ConversationTurn",
+    "Job",
     "ProviderAgent",
     "ProviderResource",
     "SyncWatermark",
+    "WebhookEvent",
 ]

@@ -1,0 +1,12 @@
+"""The explicit list of job kinds and their handlers (no auto-discovery), loaded on first use."""
+
+from __future__ import annotations
+
+from parley.jobs.schemas import Handler
+
+
+def handlers() -> dict[str, Handler]:
+    # Imported here: the jobs package stays importable by the domains that enqueue.
+    from parley.webhooks import tasks as webhooks
+
+    return {webhooks.PROCESS: webhooks.process}
