@@ -1,0 +1,124 @@
+# ruff: noqa: RUF002, RUF003 -- Greek letters and × are the reference's math notation.
+"""Bayesian decision support: chance to beat control and expected loss (reference §2.4).
+
+Binary metrics: Beta-Bernoulli posteriors, exact (no Monte Carlo). P(p_B > p_A) uses Evan
+Miller's closed form when one posterior has an integer first parameter (any integer prior, e.g.
+the uniform Beta(1, 1) default); otherwise (e.g. Jeffreys ½, ½) it integrates
+∫ f_A(x)(1 - I_x(α_B, β_B)) dx by tanh-sinh quadrature. The reference checked both agree to 1e-13.
+Expected loss uses the closed form via h = P(Beta > Beta) with one shape parameter shifted.
+
+Numeric metrics: Gaussian posterior on the effect (flat prior: mean δ̂, sd SE; or a proper normal
+prior), with CTW = Φ(μ/σ) and truncated-normal risks (GrowthBook `get_risk`).
+This is decision support, not the verdict: none of these quantities control error under peeking.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import pairwise
+
+from parley.experiments.stats._special import betainc, betaln, norm_cdf, norm_pdf
+from parley.experiments.stats.moments import ProportionStats
+
+
+@dataclass(frozen=True, slots=True)
+class BayesResult:
+    chance_to_beat_control: float  # P(treatment > control)
+    risk_treatment: float  # expected loss of shipping treatment: E[max(control - treatment, 0)]
+    risk_control: float  # expected loss of keeping control: E[max(treatment - control, 0)]
+
+
+def _closed_form(a: float, b: float, c: float, d: float) -> float:
+    # P(Beta(a, b) > Beta(c, d)) = Σ_{i<a} B(c+i, b+d) / ((b+i) B(1+i, b) B(c, d)); a integer.
+    log_cd = betaln(c, d)
+    total = 0.0
+    for i in range(round(a)):
+        total += math.exp(betaln(c + i, b + d) - math.log(b + i) - betaln(1 + i, b) - log_cd)
+    return total
+
+
+def _tanh_sinh(lo: float, hi: float, a: float, b: float, c: float, d: float) -> float:
+    # ∫_lo^hi f_{Beta(c,d)}(y) · (1 - I_y(a, b)) dy; tanh-sinh copes with endpoint singularities
+    # of Beta densities with shape < 1 (Jeffreys prior, zero successes).
+    half, step = 0.5 * (hi - lo), 1.0 / 64.0
+    log_norm = betaln(c, d)
+    total = 0.0
+    for k in range(-256, 257):
+        t = k * step
+        u = 0.5 * math.pi * math.sinh(t)
+        # Distances to both ends computed directly: x = lo + half(1 + tanh u) loses the mass of
+        # a singular endpoint (x^-1/2) once 1 - tanh u underflows against 1.
+        from_lo = 2.0 * half / (math.exp(-2.0 * u) + 1.0)
+        from_hi = 2.0 * half / (math.exp(2.0 * u) + 1.0)
+        x, one_minus_x = lo + from_lo, (1.0 - hi) + from_hi
+        if x <= 0.0 or one_minus_x <= 0.0:
+            continue
+        weight = half * 0.5 * math.pi * math.cosh(t) / math.cosh(u) ** 2
+        log_f = (c - 1.0) * math.log(x) + (d - 1.0) * math.log(one_minus_x) - log_norm
+        total += weight * math.exp(log_f) * (1.0 - betainc(a, b, x))
+    return total * step
+
+
+def _quadrature(a: float, b: float, c: float, d: float) -> float:
+    # Split [0, 1] around the bulk of Beta(c, d) so the sharp peak at large n gets enough nodes.
+    mean = c / (c + d)
+    sd = math.sqrt(c * d / ((c + d) ** 2 * (c + d + 1.0)))
+    cuts = sorted({0.0, max(0.0, mean - 12 * sd), min(1.0, mean + 12 * sd), 1.0})
+    return sum(_tanh_sinh(lo, hi, a, b, c, d) for lo, hi in pairwise(cuts))
+
+
+def prob_beta_greater(a: float, b: float, c: float, d: float) -> float:
+    """P(X > Y) for independent X ~ Beta(a, b), Y ~ Beta(c, d)."""
+    if float(a).is_integer() and a < 100_000:
+        return _closed_form(a, b, c, d)
+    if float(c).is_integer() and c < 100_000:
+        return 1.0 - _closed_form(c, d, a, b)
+    return _quadrature(a, b, c, d)
+
+
+def beta_bernoulli(
+    control: ProportionStats,
+    treatment: ProportionStats,
+    prior: tuple[float, float] = (1.0, 1.0),
+) -> BayesResult:
+    """Chance to beat control and both expected losses under Beta(prior) posteriors."""
+    a0, b0 = prior
+    aa, ba = a0 + control.successes, b0 + control.failures
+    ab, bb = a0 + treatment.successes, b0 + treatment.failures
+    mean_a, mean_b = aa / (aa + ba), ab / (ab + bb)
+    # E[p_A·1{p_A > p_B}] = E[p_A]·P(Beta(α_A+1, β_A) > p_B): size-biasing shifts α by one.
+    loss_b = mean_a * prob_beta_greater(aa + 1, ba, ab, bb) - mean_b * prob_beta_greater(
+        aa, ba, ab + 1, bb
+    )
+    loss_a = mean_b * prob_beta_greater(ab + 1, bb, aa, ba) - mean_a * prob_beta_greater(
+        ab, bb, aa + 1, ba
+    )
+    ctw = prob_beta_greater(ab, bb, aa, ba)
+    return BayesResult(ctw, max(0.0, loss_b), max(0.0, loss_a))
+
+
+def gaussian_posterior(
+    estimate: float,
+    std_error: float,
+    prior_mean: float = 0.0,
+    prior_variance: float | None = None,
+) -> tuple[float, float]:
+    """Posterior (mean, sd) of the effect; `prior_variance=None` is the flat (improper) prior."""
+    if prior_variance is None:
+        return estimate, std_error
+    precision = 1.0 / std_error**2 + 1.0 / prior_variance
+    mean = (estimate / std_error**2 + prior_mean / prior_variance) / precision
+    return mean, math.sqrt(1.0 / precision)
+
+
+def gaussian_risk(mean: float, sd: float) -> tuple[float, float]:
+    """(risk of keeping control E[max(δ,0)], risk of shipping treatment E[max(-δ,0)])."""
+    z = mean / sd
+    return sd * norm_pdf(z) + mean * norm_cdf(z), sd * norm_pdf(z) - mean * norm_cdf(-z)
+
+
+def gaussian_decision(mean: float, sd: float) -> BayesResult:
+    """CTW = Φ(μ/σ) and truncated-normal expected losses of the Gaussian effect posterior."""
+    risk_control, risk_treatment = gaussian_risk(mean, sd)
+    return BayesResult(norm_cdf(mean / sd), risk_treatment, risk_control)

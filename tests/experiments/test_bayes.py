@@ -1,0 +1,94 @@
+"""Beta-Bernoulli and Gaussian decision quantities vs the oracles of reference §3.4."""
+
+from __future__ import annotations
+
+import pytest
+
+from parley.experiments.stats.bayes import (
+    _closed_form,
+    _quadrature,
+    beta_bernoulli,
+    gaussian_decision,
+    gaussian_posterior,
+    gaussian_risk,
+)
+from parley.experiments.stats.moments import ProportionStats, SampleStats, effect
+
+P = ProportionStats
+
+
+@pytest.mark.parametrize(
+    ("control", "treatment", "ctw", "risk_b", "risk_a"),
+    [
+        # growthbook old Beta-Binomial engine (exact values from §3.4)
+        (P(100, 49), P(100, 51), 0.6107705, 0.0191165, 0.0387243),
+        # self-computed exact values (two methods agree to 1e-13)
+        (P(10, 3), P(10, 7), 0.9569455, 0.0035469, 0.3368802),
+        (P(100, 30), P(100, 40), 0.9298494, 0.0020739, 0.1001131),
+    ],
+)
+def test_beta_bernoulli_uniform_prior(
+    control: ProportionStats, treatment: ProportionStats, ctw: float, risk_b: float, risk_a: float
+) -> None:
+    r = beta_bernoulli(control, treatment)
+    assert r.chance_to_beat_control == pytest.approx(ctw, abs=1e-7)
+    assert r.risk_treatment == pytest.approx(risk_b, abs=1e-7)
+    assert r.risk_control == pytest.approx(risk_a, abs=1e-7)
+
+
+def test_growthbook_old_engine_risk_rounded() -> None:
+    r = beta_bernoulli(P(100, 49), P(100, 51))
+    assert [r.risk_control, r.risk_treatment] == pytest.approx([0.03872, 0.01912], abs=1e-5)
+
+
+def test_spotify_jeffreys_prior() -> None:
+    # spotify tests/bayesian/test_betabinomial.py; the exact values (MC oracle ± 2e-4).
+    r = beta_bernoulli(P(104, 42), P(1009, 500), prior=(0.5, 0.5))
+    assert r.chance_to_beat_control == pytest.approx(0.962907, abs=1e-6)
+    assert r.risk_control == pytest.approx(0.091544, abs=1e-6)
+    assert r.risk_treatment == pytest.approx(0.000762, abs=1e-6)
+    assert r.chance_to_beat_control == pytest.approx(0.962782, abs=2e-4)
+    assert r.risk_control == pytest.approx(0.091504838, abs=2e-4)
+    assert r.risk_treatment == pytest.approx(0.000767784, abs=2e-4)
+
+
+@pytest.mark.parametrize(
+    "params", [(52, 50, 50, 52), (8, 4, 4, 8), (31, 71, 41, 61), (1, 30, 3, 20)]
+)
+def test_closed_form_equals_quadrature(params: tuple[int, int, int, int]) -> None:
+    assert _quadrature(*params) == pytest.approx(_closed_form(*params), abs=1e-10)
+
+
+def test_zero_successes_jeffreys_is_finite() -> None:
+    r = beta_bernoulli(P(40, 0), P(40, 0), prior=(0.5, 0.5))
+    assert r.chance_to_beat_control == pytest.approx(0.5, abs=1e-8)
+
+
+def test_gaussian_risk_oracle() -> None:
+    # growthbook get_risk(mu=0.1, sigma=0.05), 10 dp.
+    assert gaussian_risk(0.1, 0.05) == pytest.approx((0.1004245351, 0.0004245351), abs=1e-10)
+
+
+def test_gaussian_binary_relative() -> None:
+    eff = effect(P(100, 49), P(100, 51), relative=True)
+    r = gaussian_decision(*gaussian_posterior(eff.estimate, eff.std_error))
+    assert (eff.estimate, eff.std_error) == pytest.approx((0.04082, 0.14725), abs=1e-5)
+    assert eff.estimate - 1.959964 * eff.std_error == pytest.approx(-0.24779, abs=1e-5)
+    assert r.chance_to_beat_control == pytest.approx(0.60918, abs=1e-5)
+    assert [r.risk_control, r.risk_treatment] == pytest.approx([0.0814, 0.04058], abs=1e-5)
+
+
+def test_gaussian_means_flat_and_proper_prior() -> None:
+    a, b = SampleStats(10, 100, 1002.25), SampleStats(10, 105, 1111.5)
+    eff = effect(a, b, relative=True)
+    flat = gaussian_decision(*gaussian_posterior(eff.estimate, eff.std_error))
+    assert (eff.estimate, eff.std_error) == pytest.approx((0.05, 0.03572), abs=1e-5)
+    assert flat.chance_to_beat_control == pytest.approx(0.91923, abs=1e-5)
+    assert [flat.risk_control, flat.risk_treatment] == pytest.approx([0.05131, 0.00131], abs=1e-5)
+    mean, sd = gaussian_posterior(eff.estimate, eff.std_error, prior_mean=0.1, prior_variance=0.1)
+    assert (mean, sd) == pytest.approx((0.05063, 0.03549), abs=1e-5)
+    proper = gaussian_decision(mean, sd)
+    assert proper.chance_to_beat_control == pytest.approx(0.92315, abs=1e-5)
+    assert [proper.risk_control, proper.risk_treatment] == pytest.approx(
+        [0.05186, 0.00123], abs=1e-5
+    )
