@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
+from parley.conversations import search
 from parley.db import migrate
 from parley.db.base import Base
 from parley.db.engine import create_engine
@@ -39,11 +40,23 @@ async def test_walk_every_migration_up_and_down(db_url: str) -> None:
         await engine.dispose()
 
 
+def _not_full_text_search(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave out what migration 0006 adds for full-text search, and only that: SQLAlchemy
+    models cannot declare SQLite's FTS5 table (nor the shadow tables FTS5 makes for it) or
+    PostgreSQL's GIN expression indexes, so the database has them and the models never will."""
+    if not reflected or compare_to is not None or name is None:
+        return True
+    return not any(name == own or name.startswith(f"{own}_") for own in search.SEARCH_OBJECTS)
+
+
 async def test_models_match_the_migrations(db_url: str) -> None:
     engine = create_engine(db_url)
 
     def differences(sync_conn: object) -> list[object]:
-        context = MigrationContext.configure(sync_conn, opts={"compare_type": True})  # type: ignore[arg-type]
+        opts = {"compare_type": True, "include_object": _not_full_text_search}
+        context = MigrationContext.configure(sync_conn, opts=opts)  # type: ignore[arg-type]
         return list(compare_metadata(context, Base.metadata))
 
     async with engine.connect() as conn:

@@ -93,6 +93,23 @@ class Settings(BaseSettings):
         default=True, description="Run jobs inside the API process (embedded mode)."
     )
 
+    # Follow-ups (docs/conversations.md): with no SMTP host the job only records "not configured".
+    smtp_host: str = Field(default="", description="SMTP server for follow-up e-mails.")
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    smtp_from: str = Field(default="", description="Sender (and ORGANIZER) of follow-up e-mails.")
+    smtp_timeout_s: float = Field(default=30.0, gt=0)
+    followup_agents: str = Field(
+        default="",
+        description=(
+            "Comma-separated agent names that send meeting follow-ups; empty: every agent whose"
+            " spec collects `meeting_booked`."
+        ),
+    )
+    followup_meeting_minutes: int = Field(default=30, gt=0, le=24 * 60)
+
     @classmethod
     def settings_customise_sources(
         cls,

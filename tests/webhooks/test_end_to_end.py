@@ -93,7 +93,7 @@ async def test_duplicate_delivery_is_stored_and_processed_once(
     assert events == originals
     assert jobs == 2 + 2  # transcription + audio; call.ended + call.billed
     report = await stack.runner.run_once()
-    assert report.done == 4
+    assert report.done == 4 + 2  # + one followups.meeting job per conversation (deduplicated)
     assert len(await _rows(stack, Conversation)) == 2
     assert (await stack.runner.run_once()).done == 0
 

@@ -149,3 +149,24 @@ def conversation(out: Console, detail: ConversationDetail) -> None:
                 continue
         style = "cyan" if turn.role == "agent" else "bold"
         out.print(f"{at}  [{style}]{turn.role:<5}[/] {escape(turn.text)}{cut}")
+
+
+@contextmanager
+def export_progress(total: int, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr over `total` conversations; yields "n more written"."""
+    if quiet:
+        yield lambda _n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from parley.cli.runtime import console
+
+    with Progress(
+        TextColumn("exporting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("export", total=total)
+        yield lambda n: bar.advance(task, n)

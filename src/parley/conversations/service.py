@@ -145,6 +145,7 @@ async def store(
     ]
     await repo.replace_turns(row, turns)
     await repo.replace_labels(row, _labels(record))
+    await repo.reindex(row, [turn.text for turn in turns])
     await repo.flush()
     return row, created
 
@@ -176,7 +177,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise InvalidInput("the cursor is not one this API handed out") from exc
 
 
-def _summary(row: Conversation, agent: str | None) -> ConversationSummary:
+def summary(row: Conversation, agent: str | None) -> ConversationSummary:
     return ConversationSummary(
         id=row.id,
         provider=row.provider,
@@ -220,7 +221,7 @@ async def list_conversations(
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
-        items=[_summary(row, agent) for row, agent in rows],
+        items=[summary(row, agent) for row, agent in rows],
         next_cursor=_encode_cursor(rows[-1][0]) if more else None,
     )
 
@@ -233,9 +234,13 @@ async def show(session: AsyncSession, ref: str) -> ConversationDetail:
         row = await repo.by_remote_id(ref)
     if row is None:
         raise NotFound(f"no conversation {ref!r}", details={"conversation": ref})
-    agent = await repo.agent_name(row.agent_id)
+    return detail(row, await repo.agent_name(row.agent_id))
+
+
+def detail(row: Conversation, agent: str | None, *, turns: bool = True) -> ConversationDetail:
+    """The full record; `turns=False` for a row whose turns were not loaded (left empty)."""
     return ConversationDetail(
-        **_summary(row, agent).model_dump(),
+        **summary(row, agent).model_dump(),
         evaluation=row.evaluation or {},
         data_collection=row.data_collection or {},
         dynamic_variables=row.dynamic_variables or {},
@@ -253,6 +258,6 @@ async def show(session: AsyncSession, ref: str) -> ConversationDetail:
                 tool_results=t.tool_results or [],
                 latency=t.latency or {},
             )
-            for t in row.turns
+            for t in (row.turns if turns else [])
         ],
     )

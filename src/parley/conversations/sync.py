@@ -16,12 +16,14 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.config import Settings
 from parley.conversations import service
 from parley.conversations.callers import hash_key
 from parley.conversations.repository import ConversationRepository
 from parley.conversations.schemas import ConversationRef, SyncCounts, SyncReport
 from parley.db.base import utcnow
 from parley.errors import InvalidInput
+from parley.followups import service as followups
 from parley.models import SyncWatermark
 from parley.providers.base import AgentProvider
 from parley.providers.errors import ProviderNotFound
@@ -79,7 +81,9 @@ async def _sync_one(
     newest: datetime | None = None
     oldest_live: datetime | None = None
     for ref in refs:
-        outcome = await _one(session, adapter, ref, stored.get(ref.remote_id), key)
+        outcome = await _one(
+            session, adapter, ref, stored.get(ref.remote_id), key, providers.settings
+        )
         if outcome == "live":
             counts.skipped_live += 1
             oldest_live = min(oldest_live or ref.started_at, ref.started_at)
@@ -98,6 +102,7 @@ async def _one(
     ref: ConversationRef,
     stored: str | None,
     key: bytes,
+    settings: Settings,
 ) -> Outcome:
     """Fetch and store one listed conversation unless it is unchanged or still running."""
     if not ref.final:
@@ -110,7 +115,8 @@ async def _one(
         return "gone"
     if not record.final:  # the list was ahead of the conversation itself
         return "live"
-    _, created = await service.store(session, record, caller_key=key, fingerprint=ref.fingerprint)
+    row, created = await service.store(session, record, caller_key=key, fingerprint=ref.fingerprint)
+    await followups.schedule(session, row, settings)  # deduplicated per conversation
     return "new" if created else "updated"
 
 

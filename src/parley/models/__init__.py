@@ -9,6 +9,7 @@ from parley.models.conversation_turn import ConversationTurn
 from parley.models.job import Job
 from parley.models.provider_agent import ProviderAgent
 from parley.models.provider_resource import ProviderResource
+from parley.models.retention_policy import RetentionPolicy
 from parley.models.sync_watermark import SyncWatermark
 from parley.models.webhook_event import WebhookEvent
 
@@ -24,6 +25,7 @@ __all__ = [
     "Job",
     "ProviderAgent",
     "ProviderResource",
+    "RetentionPolicy",
     "SyncWatermark",
     "WebhookEvent",
 ]

@@ -19,6 +19,7 @@ from parley.conversations.callers import hash_key
 from parley.conversations.repository import ConversationRepository
 from parley.conversations.schemas import ConversationRecord
 from parley.db.base import utcnow
+from parley.followups import service as followups
 from parley.jobs.schemas import JobContext
 from parley.providers.errors import ProviderNotFound
 from parley.providers.registry import Providers, credentials
@@ -60,6 +61,8 @@ async def _store(
     if audio_path(ctx.settings.data_dir, record.provider, record.remote_id).exists():
         row.has_audio = True
         await session.flush()
+    # Post-call actions run once per conversation, however often its webhook is delivered.
+    await followups.schedule(session, row, ctx.settings)
 
 
 async def _refresh(
