@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from parley import health
 from parley.agents import routes as agents
+from parley.analytics import routes as analytics
 from parley.conversations import routes as conversations
 from parley.webhooks import routes as webhooks
 
@@ -14,5 +15,6 @@ ROUTERS: list[APIRouter] = [
     agents.router,
     agents.schema_router,
     conversations.router,
+    analytics.router,
     webhooks.router,
 ]

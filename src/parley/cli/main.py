@@ -6,6 +6,7 @@ import typer
 
 from parley.cli import (
     agents,
+    analytics,
     conversations,
     db,
     emulate,
@@ -34,6 +35,7 @@ app.add_typer(jobs.app, name="jobs")
 app.command()(server.serve)
 app.command()(server.openapi)
 app.command()(emulate.emulate)
+app.command()(analytics.analytics)
 
 
 @app.command()

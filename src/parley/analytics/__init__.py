@@ -1,0 +1,1 @@
+"""Analytics: conversations summarised per agent, version, day or provider."""
