@@ -110,6 +110,14 @@ class Settings(BaseSettings):
     )
     followup_meeting_minutes: int = Field(default=30, gt=0, le=24 * 60)
 
+    # Periodic jobs, run by whichever job runner gets there first (0 turns one off).
+    sync_interval_s: float = Field(
+        default=900.0, ge=0, description="How often providers are reconciled (conversations)."
+    )
+    retention_interval_s: float = Field(
+        default=86400.0, ge=0, description="How often retention policies are applied."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

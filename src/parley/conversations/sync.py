@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from parley.conversations.schemas import ConversationRef, SyncCounts, SyncReport
 from parley.db.base import utcnow
 from parley.errors import InvalidInput
 from parley.followups import service as followups
+from parley.jobs.schemas import JobContext
 from parley.models import SyncWatermark
 from parley.providers.base import AgentProvider
 from parley.providers.errors import ProviderNotFound
@@ -141,3 +142,10 @@ async def _advance(
     mark.last_run_at = mark.updated_at = now
     await repo.flush()
     return mark.synced_until
+
+
+async def run_job(session: AsyncSession, payload: dict[str, Any], ctx: JobContext) -> None:
+    """The periodic `conversations.sync` job: reconcile every provider that has a key."""
+    async with Providers(ctx.settings, transports=ctx.transports) as providers:
+        if configured(providers):
+            await sync(session, providers)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from parley.db.base import utcnow
 from parley.db.engine import session_scope
-from parley.jobs import kinds
+from parley.jobs import kinds, periodic
 from parley.jobs.repository import JobRepository
 from parley.jobs.schemas import Handler, JobContext, RunReport
 from parley.jobs.service import error_text
@@ -100,10 +100,16 @@ class Runner:
         report.done += 1
         return True
 
+    async def schedule_periodic(self) -> list[str]:
+        async with session_scope(self.sessions) as session:
+            return await periodic.schedule_due(session, self.context.settings, self.clock())
+
     async def run_forever(self) -> None:
-        """Run due jobs, then sleep `job_poll_s`, until cancelled."""
+        """Queue periodic jobs that are due, run due jobs, then sleep `job_poll_s`, until
+        cancelled."""
         while True:
             try:
+                await self.schedule_periodic()
                 report = await self.run_once()
             except Exception:  # the database went away: keep the runner alive, try again later
                 logger.exception("job runner pass failed")
