@@ -63,7 +63,10 @@ async def test_batch_runs_with_a_concurrency_limit(
     started = await calls.get(batch.id)
     wire.conforms(BatchCallDetailedResponse)
     assert started.status == "in_progress"
-    assert [r.status for r in started.recipients] == ["dispatched"] * 2 + ["pending"] * 3
+    statuses = [r.status for r in started.recipients]
+    # "dispatched" lasts one emulated second, and real time moves the emulator's clock too.
+    assert set(statuses[:2]) <= {"dispatched", "initiated"}
+    assert statuses[2:] == ["pending"] * 3
     await advance(1)
     placed = await calls.get(batch.id)
     assert [r.status for r in placed.recipients[:2]] == ["initiated", "initiated"]
@@ -133,7 +136,11 @@ async def test_agent_concurrency_limit_and_schedule(
     await advance(300)
     running = await calls.get(batch.id)
     assert running.status == "in_progress"
-    assert [r.status for r in running.recipients] == ["dispatched", "pending", "pending"]
+    first, *rest = [r.status for r in running.recipients]
+    # A recipient stays "dispatched" for one emulated second; real time also moves the
+    # emulator's clock, so on a busy machine the first call may already be "initiated".
+    assert first in ("dispatched", "initiated")
+    assert rest == ["pending", "pending"]
     for _ in range(100):
         await advance(30)
         current = await calls.get(batch.id)
