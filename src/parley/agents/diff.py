@@ -6,7 +6,7 @@ import difflib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from parley.agents.problems import format_path
 
@@ -95,3 +95,18 @@ def _show(value: Any) -> str:
 def as_changes(found: list[tuple[str, Any, Any]]) -> list[FieldChange]:
     """(path, old, new) triples, e.g. from `providers.projection.differences`, as changes."""
     return [FieldChange(path=path, kind="changed", old=a, new=b) for path, a, b in found]
+
+
+class RemoteReport(BaseModel):
+    """What happened (or would happen) to one agent or resource on one provider."""
+
+    name: str
+    target: str
+    remote_id: str | None = None
+    changes: list[FieldChange] = Field(default_factory=list)
+    drift: list[FieldChange] = Field(default_factory=list)
+    losses: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    not_kept: list[FieldChange] = Field(default_factory=list)
+    adopted: bool = False
+    error: str | None = None

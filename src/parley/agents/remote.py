@@ -24,10 +24,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.agents.diff import FieldChange, as_changes, diff_specs
+from parley.agents.diff import RemoteReport, as_changes, diff_specs
 from parley.agents.repository import AgentRepository
 from parley.db.base import utcnow
 from parley.errors import NotFound
@@ -54,19 +53,9 @@ class Desired:
     content_hash: str
 
 
-class TargetItem(BaseModel):
-    name: str
-    target: str
+class TargetItem(RemoteReport):
     action: TargetAction
     version: int
-    remote_id: str | None = None
-    changes: list[FieldChange] = Field(default_factory=list)
-    drift: list[FieldChange] = Field(default_factory=list)
-    losses: list[str] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    not_kept: list[FieldChange] = Field(default_factory=list)
-    adopted: bool = False
-    error: str | None = None
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -12,7 +12,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from parley.agents.diff import FieldChange
+    from parley.agents.diff import FieldChange, RemoteReport
     from parley.agents.problems import Problem
     from parley.agents.remote import TargetItem
     from parley.agents.schemas import (
@@ -156,28 +156,41 @@ def targets(out: Console, items: Sequence[TargetItem], *, applied: bool = False)
             f"[{style}]{item.action:>10}[/]  [bold]{escape(item.name)}[/] v{item.version} "
             f"on {item.target}{escape(remote)}{adopted}"
         )
-        if item.error:
-            out.print(f"            [red]{escape(item.error)}[/]")
-        for note in item.notes:
-            out.print(f"            [yellow]{escape(note)}[/]")
-        if item.action == "drift":
-            out.print("            changed outside Parley (apply --force overwrites):")
-            for change in item.drift:
-                out.print(
-                    f"              [red]{escape(change.path)}[/]: Parley wrote "
-                    f"{escape(repr(change.old))[:60]}, now {escape(repr(change.new))[:60]}"
-                )
-        changes(out, item.changes, indent="            ")
-        if item.action not in ("unchanged", "failed"):
-            for line in summarise_losses(item.losses):
-                out.print(f"            [yellow]{escape(line)}[/]")
-        for change in item.not_kept:
-            out.print(f"            [red]not kept by {item.target}: {escape(change.path)}[/]")
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.action] = counts.get(item.action, 0) + 1
-    summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
+        report_details(out, item, item.action, summarise_losses(item.losses))
+    summary = tally(item.action for item in items)
     out.print(f"\n{'Applied' if applied else 'Providers'}: {summary or 'nothing to do'}.")
+
+
+DETAIL = "            "
+
+
+def report_details(out: Console, item: RemoteReport, action: str, losses: list[str]) -> None:
+    """Under an item's line: its error, notes, drift, changes, losses and what was not kept."""
+    if item.error:
+        out.print(f"{DETAIL}[red]{escape(item.error)}[/]")
+    for note in item.notes:
+        out.print(f"{DETAIL}[yellow]{escape(note)}[/]")
+    if action == "drift":
+        out.print(f"{DETAIL}changed outside Parley (apply --force overwrites):")
+        for change in item.drift:
+            out.print(
+                f"{DETAIL}  [red]{escape(change.path)}[/]: Parley wrote "
+                f"{escape(repr(change.old))[:60]}, now {escape(repr(change.new))[:60]}"
+            )
+    changes(out, item.changes, indent=DETAIL)
+    if action not in ("unchanged", "failed"):
+        for line in losses:
+            out.print(f"{DETAIL}[yellow]{escape(line)}[/]")
+    for change in item.not_kept:
+        out.print(f"{DETAIL}[red]not kept by {item.target}: {escape(change.path)}[/]")
+
+
+def tally(actions: Iterable[str]) -> str:
+    """`2 create, 1 update`: how many items ended in each action."""
+    counts: dict[str, int] = {}
+    for action in actions:
+        counts[action] = counts.get(action, 0) + 1
+    return ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
 
 
 def summarise_losses(losses: Sequence[str]) -> list[str]:
