@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from elevenlabs.core.api_error import ApiError
+from elevenlabs.core.request_options import RequestOptions
 
 from parley.conversations.schemas import ConversationRecord, ConversationRef
 from parley.providers.base import Recording
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from parley.providers.elevenlabs.adapter import ElevenLabsAdapter
 
 PAGE_SIZE = 100
+AUDIO_CHUNK = 64 * 1024
 
 
 def _json(model: Any) -> dict[str, Any]:
@@ -76,7 +78,9 @@ async def open_audio(adapter: ElevenLabsAdapter, remote_id: str) -> AsyncIterato
     action = f"read the audio of conversation {remote_id}"
     raw = adapter.sdk.conversational_ai.conversations.audio.with_raw_response
     try:
-        async with raw.get(remote_id, request_options=NO_SDK_RETRIES) as answer:
+        # The SDK reads 1 KiB at a time unless told otherwise; a call's mp3 is megabytes.
+        options: RequestOptions = {**NO_SDK_RETRIES, "chunk_size": AUDIO_CHUNK}
+        async with raw.get(remote_id, request_options=options) as answer:
             media_type = answer.headers.get("content-type", "audio/mpeg").split(";")[0].strip()
             yield Recording(media_type or "audio/mpeg", answer.data)
     except ApiError as exc:
