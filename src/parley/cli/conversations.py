@@ -1,5 +1,5 @@
 """`parley conversations ...`: sync from the providers, list (and search) with filters, show one,
-export, delete on request; `retention` lives in conversations_retention.py."""
+export, fetch a recording, delete on request; `retention` lives in conversations_retention.py."""
 
 from __future__ import annotations
 
@@ -246,3 +246,36 @@ def show_(
         print_json(detail)
         return
     show.conversation(console(), detail)
+
+
+@app.command("audio")
+def audio_(
+    conversation: str = typer.Argument(..., help="Parley id or the provider's conversation id."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Where to write it (default: its own name, here)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Save a conversation's recording: Parley's copy, else fetched from the provider and kept."""
+    import shutil
+
+    from parley.cli.runtime import settings
+    from parley.conversations import audio
+
+    async def work(session: AsyncSession) -> Any:
+        return await audio.get_audio(session, conversation, settings=settings())
+
+    found = with_session(work)
+    target = output if output is not None else Path(found.path.name)
+    if target.is_dir():
+        target = target / found.path.name
+    shutil.copyfile(found.path, target)
+    size = target.stat().st_size
+    source = "provider" if found.fetched else "cache"
+    if as_json:
+        print_json(
+            {"path": str(target), "media_type": found.media_type, "bytes": size, "source": source}
+        )
+        return
+    via = "fetched from the provider" if found.fetched else "from Parley's copy"
+    console(stderr=True).print(f"{size} bytes ({found.media_type}, {via}) written to {target}")

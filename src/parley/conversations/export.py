@@ -7,6 +7,17 @@ conversation with flat columns, data-collection values as `data.<field>` and eva
 as `eval.<criterion>` (the columns are the label keys the matching conversations have, read
 up front, since a CSV header comes first). Only the masked caller number is ever stored, so
 nothing here needs scrubbing; CSV leaves the caller out altogether.
+
+CSV cells are guarded against formula injection (OWASP "CSV injection"): transcripts, summaries
+and data-collection values are written by callers and LLMs, and a spreadsheet would run a cell
+such as `=HYPERLINK(...)` or `@SUM(...)`. Any text cell that starts with `=`, `+`, `-`, `@`, a
+tab or a carriage return gets a leading `'`, which spreadsheets take as "this is text". The
+rule is by type, not by look: values that are numbers in the record (cost, duration, numeric
+data-collection values) are written as plain numbers and never prefixed, since a number cannot
+carry a formula; text that merely looks like a number (`"-3.5"`, `"+441234"`) or a masked phone
+number (`+44•••1234`) is text, and is prefixed like any other. The header is guarded the same
+way (its `data.`/`eval.` names come from providers). JSONL is not touched: it is data, not a
+sheet, and a reader wants the text exactly as it was.
 """
 
 from __future__ import annotations
@@ -42,6 +53,8 @@ CSV_COLUMNS = (
     "summary",
 )
 Sessions = async_sessionmaker[AsyncSession]
+# What makes a spreadsheet read a cell as a formula (OWASP's list); see the module docstring.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 async def count(session: AsyncSession, flt: ConversationFilter) -> int:
@@ -76,7 +89,7 @@ async def stream(
     async with sessions() as session:
         keys = await ConversationRepository(session).label_keys(flt)
     extra = [k for k in keys if k.startswith("data.")] + [k for k in keys if k.startswith("eval.")]
-    yield _csv_line([*CSV_COLUMNS, *extra]), 0
+    yield _csv_line([guard(name) for name in (*CSV_COLUMNS, *extra)]), 0
     async for items in _pages(sessions, flt, turns=False, page=page):
         yield "".join(_csv_line(_csv_row(item, extra)) for item in items), len(items)
 
@@ -98,9 +111,14 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int | float):
+        return str(value)  # a number stays a number: never a formula, never prefixed
+    return guard(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def guard(text: str) -> str:
+    """Text a spreadsheet would run as a formula, made inert with a leading `'`."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def _csv_line(cells: Sequence[str]) -> str:

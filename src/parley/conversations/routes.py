@@ -1,5 +1,5 @@
 """`/api/v1/conversations`: the stored conversations, filtered and paged, searched, exported,
-deleted on request, and their retention policies. Routes parse only."""
+deleted on request, their recordings, and their retention policies. Routes parse only."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
-from parley.conversations import deletion, export, retention, service
+from parley.conversations import audio, deletion, export, retention, service
 from parley.conversations.repository import ConversationFilter
 from parley.conversations.schemas import ConversationDetail, ConversationSummary, Page
 from parley.deps import Caller, Session
@@ -140,4 +140,30 @@ async def delete_conversation(
     data_dir = request.app.state.settings.data_dir
     return await deletion.delete_conversation(
         session, conversation, data_dir=data_dir, actor=caller
+    )
+
+
+@router.get(
+    "/{conversation}/audio",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The recording (ElevenLabs: mp3, Ultravox: wav), from Parley's copy or "
+            "fetched from the provider and kept; `X-Audio-Source` says which (`cache`, "
+            "`provider`). Byte ranges are supported.",
+            "content": {"audio/mpeg": {}, "audio/wav": {}},
+        },
+        404: {"description": "No such conversation, or no recording (`audio_not_found`)."},
+    },
+)
+async def get_audio(
+    conversation: str, request: Request, session: Session, _caller: Caller
+) -> FileResponse:
+    """The conversation's recording, fetched from the provider on first request."""
+    found = await audio.get_audio(session, conversation, settings=request.app.state.settings)
+    return FileResponse(
+        found.path,
+        media_type=found.media_type,
+        filename=found.path.name,
+        headers={"X-Audio-Source": "provider" if found.fetched else "cache"},
     )

@@ -8,6 +8,7 @@ did not carry over), then applied and read back.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -164,6 +165,15 @@ class Voice:
     description: str | None = None
 
 
+@dataclass(frozen=True)
+class Recording:
+    """A conversation's recording as the provider sends it: its media type and its bytes, read
+    in chunks so a long call never has to sit in memory."""
+
+    media_type: str
+    chunks: AsyncIterator[bytes]
+
+
 class AgentProvider(Protocol):
     """What the agents flow needs from a provider; one implementation per provider package."""
 
@@ -208,3 +218,7 @@ class AgentProvider(Protocol):
 
     async def get_conversation(self, remote_id: str) -> ConversationRecord:
         """One conversation in full, normalised, secrets removed; `ProviderNotFound` if gone."""
+
+    def open_audio(self, remote_id: str) -> AbstractAsyncContextManager[Recording]:
+        """The conversation's recording, streamed while the context is open;
+        `ProviderNotFound` on entering when the provider has none (or not yet)."""

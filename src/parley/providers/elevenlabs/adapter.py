@@ -9,6 +9,7 @@ Payloads are passed as plain dicts: the SDK sends dict keys through untouched, s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -18,7 +19,14 @@ from elevenlabs.core.api_error import ApiError
 from elevenlabs.core.request_options import RequestOptions
 
 from parley.conversations.schemas import ConversationRecord, ConversationRef
-from parley.providers.base import Capabilities, Compiled, References, RemoteAgent, Voice
+from parley.providers.base import (
+    Capabilities,
+    Compiled,
+    Recording,
+    References,
+    RemoteAgent,
+    Voice,
+)
 from parley.providers.elevenlabs import compile as compiler
 from parley.providers.elevenlabs import conversation_adapter, voices
 from parley.providers.elevenlabs.resource_adapter import ElevenLabsResources
@@ -143,6 +151,9 @@ class ElevenLabsAdapter:
 
     async def get_conversation(self, remote_id: str) -> ConversationRecord:
         return await conversation_adapter.get_conversation(self, remote_id)
+
+    def open_audio(self, remote_id: str) -> AbstractAsyncContextManager[Recording]:
+        return conversation_adapter.open_audio(self, remote_id)
 
 
 def _remote(agent: Any) -> RemoteAgent:

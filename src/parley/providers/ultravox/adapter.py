@@ -77,6 +77,12 @@ class UltravoxAdapter:
 
         return await conversation_adapter.get_conversation(self.client, remote_id)
 
+    def open_audio(self, remote_id: str) -> Any:
+        """The call's recording: an async context manager giving a `Recording`."""
+        from parley.providers.ultravox import conversation_adapter
+
+        return conversation_adapter.open_audio(self.client, remote_id)
+
 
 def _remote(agent: dict[str, Any]) -> RemoteAgent:
     template = dict(agent.get("callTemplate") or {})
