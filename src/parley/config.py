@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     retention_interval_s: float = Field(
         default=86400.0, ge=0, description="How often retention policies are applied."
     )
+    experiments_interval_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How often running experiments are evaluated (guardrails, bandits, promotion).",
+    )
 
     @classmethod
     def settings_customise_sources(

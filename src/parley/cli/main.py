@@ -10,6 +10,7 @@ from parley.cli import (
     conversations,
     db,
     emulate,
+    experiments,
     jobs,
     resources,
     server,
@@ -32,6 +33,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
 app.add_typer(voices.app, name="voices")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(experiments.app, name="experiments")
 app.command()(server.serve)
 app.command()(server.openapi)
 app.command()(emulate.emulate)

@@ -29,6 +29,7 @@ from parley.conversations.schemas import (
 )
 from parley.db.base import utcnow
 from parley.errors import InvalidInput, NotFound
+from parley.experiments import outcomes as experiment_outcomes
 from parley.models import Conversation, ConversationTurn
 
 MAX_PAGE = 200
@@ -147,6 +148,8 @@ async def store(
     await repo.replace_labels(row, _labels(record))
     await repo.reindex(row, [turn.text for turn in turns])
     await repo.flush()
+    # An experiment's sums take the conversation's latest outcome, exactly once.
+    await experiment_outcomes.observe(session, row)
     return row, created
 
 

@@ -1,4 +1,4 @@
-"""`/_emulator/...`: reset, seed, faults, advance, webhook log, simulate, state summary.
+"""`/_emulator/...`: reset, seed, faults, outcome rules, advance, webhook log, simulate, state.
 
 These are the emulator's own controls (like moto's and stripe-mock's), not part of any
 provider's contract, and they need no API key.
@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from parley.emulator.faults import FaultRule
 from parley.emulator.outbox import Delivery
+from parley.emulator.outcomes import OutcomeRule
 from parley.emulator.provider import EmulatedProvider
 from parley.emulator.state import Emulator
 
@@ -78,6 +79,33 @@ async def add_fault(rule: FaultRule, request: Request) -> FaultRule:
 @router.delete("/faults")
 async def clear_faults(request: Request, fault_id: str | None = None) -> dict[str, int]:
     return {"removed": _emu(request).faults.clear(fault_id)}
+
+
+@router.get("/outcomes", response_model=list[OutcomeRule])
+async def list_outcomes(request: Request) -> list[OutcomeRule]:
+    return _emu(request).outcome_rules
+
+
+@router.post("/outcomes", response_model=list[OutcomeRule])
+async def add_outcome(rule: OutcomeRule, request: Request) -> list[OutcomeRule]:
+    """Set the ground truth of an agent's (version's, branch's) live conversations."""
+    rules = _emu(request).outcome_rules
+    rules[:] = [
+        r
+        for r in rules
+        if (r.provider, r.agent_id, r.version_id, r.branch_id)
+        != (rule.provider, rule.agent_id, rule.version_id, rule.branch_id)
+    ]
+    rules.append(rule)
+    return rules
+
+
+@router.delete("/outcomes")
+async def clear_outcomes(request: Request) -> dict[str, int]:
+    rules = _emu(request).outcome_rules
+    count = len(rules)
+    rules.clear()
+    return {"removed": count}
 
 
 @router.post("/advance")

@@ -80,3 +80,40 @@ def draw(model: OutcomeModel, rng: random.Random) -> Outcome:
         evaluation={cid: rng.random() < p for cid, p in model.evaluation.items()},
         user_turns=model.user_turns,
     )
+
+
+class OutcomeRule(BaseModel):
+    """Ground truth for live traffic: conversations of this agent (and version or branch) draw
+    their outcome from `model`, whichever way they start (browser, phone, inbound, batch).
+    The most specific rule wins: version, then branch, then the agent alone."""
+
+    provider: Literal["elevenlabs"] = Field(
+        default="elevenlabs",
+        description="Ultravox has no call outcome (success, evaluation, data) to drive",
+    )
+    agent_id: str
+    version_id: str | None = None
+    branch_id: str | None = None
+    model: OutcomeModel = Field(default_factory=OutcomeModel)
+
+
+def model_for(
+    rules: list[OutcomeRule],
+    provider: str,
+    agent_id: str,
+    *,
+    version_id: str | None,
+    branch_id: str | None,
+) -> OutcomeModel | None:
+    best: tuple[int, OutcomeModel] | None = None
+    for rule in rules:
+        if rule.provider != provider or rule.agent_id != agent_id:
+            continue
+        if rule.version_id is not None and rule.version_id != version_id:
+            continue
+        if rule.branch_id is not None and rule.branch_id != branch_id:
+            continue
+        rank = 2 if rule.version_id else 1 if rule.branch_id else 0
+        if best is None or rank >= best[0]:
+            best = (rank, rule.model)
+    return best[1] if best else None

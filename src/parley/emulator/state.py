@@ -23,6 +23,7 @@ from parley.emulator.config import EmulatorConfig
 from parley.emulator.faults import FaultBook
 from parley.emulator.ids import IdFactory
 from parley.emulator.outbox import Outbox
+from parley.emulator.outcomes import OutcomeRule
 from parley.emulator.provider import EmulatedProvider
 
 
@@ -35,12 +36,13 @@ class Emulator:
         self.reset(config.seed)
 
     def reset(self, seed: int | None = None) -> None:
-        """Forget everything: provider data, faults, deliveries, clock offset."""
+        """Forget everything: provider data, faults, outcome rules, deliveries, clock offset."""
         self.seed = self.config.seed if seed is None else seed
         self.rng = random.Random(self.seed)
         self.ids = IdFactory(self.rng)
         self.faults = FaultBook(self.rng)
         self.outbox = Outbox(self)
+        self.outcome_rules: list[OutcomeRule] = []
         self.clock.offset = 0.0
         self.states: dict[str, BaseModel] = {
             name: provider.state_type() for name, provider in self.providers.items()

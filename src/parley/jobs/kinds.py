@@ -9,6 +9,7 @@ def handlers() -> dict[str, Handler]:
     # Imported here: the jobs package stays importable by the domains that enqueue.
     from parley.conversations import retention
     from parley.conversations import sync as conversations_sync
+    from parley.experiments import jobs as experiments
     from parley.followups import service as followups
     from parley.jobs import periodic
     from parley.webhooks import tasks as webhooks
@@ -18,4 +19,5 @@ def handlers() -> dict[str, Handler]:
         followups.MEETING: followups.run,
         retention.RETENTION: retention.run_job,
         periodic.SYNC: conversations_sync.run_job,
+        periodic.EXPERIMENTS: experiments.run_job,
     }

@@ -16,10 +16,15 @@ from parley.jobs.service import enqueue
 
 SYNC = "conversations.sync"
 RETENTION = "conversations.retention"
+EXPERIMENTS = "experiments.evaluate"
 
 
 def intervals(settings: Settings) -> dict[str, float]:
-    return {SYNC: settings.sync_interval_s, RETENTION: settings.retention_interval_s}
+    return {
+        SYNC: settings.sync_interval_s,
+        RETENTION: settings.retention_interval_s,
+        EXPERIMENTS: settings.experiments_interval_s,
+    }
 
 
 async def schedule_due(session: AsyncSession, settings: Settings, now: datetime) -> list[str]:

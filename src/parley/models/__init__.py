@@ -6,6 +6,13 @@ from parley.models.api_token import ApiToken
 from parley.models.audit_event import AuditEvent
 from parley.models.conversation import Conversation, ConversationLabel
 from parley.models.conversation_turn import ConversationTurn
+from parley.models.experiment import (
+    Experiment,
+    ExperimentArm,
+    ExperimentAssignment,
+    ExperimentOutcome,
+    ExperimentSum,
+)
 from parley.models.job import Job
 from parley.models.provider_agent import ProviderAgent
 from parley.models.provider_resource import ProviderResource
@@ -22,6 +29,11 @@ __all__ = [
     "Conversation",
     "ConversationLabel",
     "ConversationTurn",
+    "Experiment",
+    "ExperimentArm",
+    "ExperimentAssignment",
+    "ExperimentOutcome",
+    "ExperimentSum",
     "Job",
     "ProviderAgent",
     "ProviderResource",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from parley.emulator import outcomes
 from parley.emulator.elevenlabs.agent_models import Agent, AgentVersion
 from parley.emulator.elevenlabs.errors import not_found
 
@@ -114,6 +115,20 @@ def start_conversation(
         source=source,
         main_language=(config.get("agent") or {}).get("language") or "en",
     )
+    rule = outcomes.model_for(
+        emu.outcome_rules,
+        "elevenlabs",
+        agent.agent_id,
+        version_id=chosen.id,
+        branch_id=chosen.branch_id,
+    )
+    if rule is not None:  # live traffic with a known truth (simulate and phone calls redraw)
+        drawn = outcomes.draw(rule, emu.rng)
+        conversation.outcome = {
+            "successful": drawn.successful,
+            "data": drawn.data,
+            "evaluation": drawn.evaluation,
+        }
     agent.last_call_time_unix_secs = int(at)
     emu.state("elevenlabs").conversations[conversation_id] = conversation
     return conversation

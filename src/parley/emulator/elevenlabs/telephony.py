@@ -238,7 +238,14 @@ def _picked_up(emu: Emulator, c: Conversation, plan: CallPlan) -> None:
             successful=False, duration_s=length, cost=0, data={}, evaluation={}, user_turns=0
         )
     else:
-        drawn = outcomes.draw(outcomes.OutcomeModel(), emu.rng)
+        model = outcomes.model_for(
+            emu.outcome_rules,
+            "elevenlabs",
+            c.agent_id,
+            version_id=c.version_id,
+            branch_id=c.branch_id,
+        )
+        drawn = outcomes.draw(model or outcomes.OutcomeModel(), emu.rng)
     if limit > 0 and drawn.duration_s > limit:
         drawn = drawn.model_copy(update={"duration_s": int(limit), "successful": False})
     c.status, c.started_at = "in-progress", plan.next_at

@@ -1,0 +1,156 @@
+"""SQL for experiments: lookups, the sticky assignment insert, outcome rows and running sums.
+
+Sums are kept with one upsert that adds a delta (`n = n + :dn`), so concurrent writers on
+PostgreSQL never lose an increment and SQLite's serialised writers need no read first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.models import Agent, AgentVersion, ProviderAgent
+from parley.models.experiment import (
+    Experiment,
+    ExperimentAssignment,
+    ExperimentOutcome,
+    ExperimentSum,
+)
+
+ACTIVE = ("running", "paused")
+
+
+class ExperimentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _insert(self) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def add(self, experiment: Experiment) -> None:
+        self.session.add(experiment)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def by_name(self, name: str) -> Experiment | None:
+        return (
+            await self.session.execute(select(Experiment).where(Experiment.name == name))
+        ).scalar_one_or_none()
+
+    async def all(self, *, agent_id: int | None = None) -> Sequence[Experiment]:
+        query = select(Experiment).order_by(Experiment.id)
+        if agent_id is not None:
+            query = query.where(Experiment.agent_id == agent_id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def running_for(self, agent_id: int) -> Experiment | None:
+        """The experiment that routes this agent's new conversations (at most one runs)."""
+        query = select(Experiment).where(
+            Experiment.agent_id == agent_id, Experiment.status == "running"
+        )
+        return (await self.session.execute(query.limit(1))).scalar_one_or_none()
+
+    async def active_for(self, agent_id: int) -> Sequence[Experiment]:
+        query = select(Experiment).where(
+            Experiment.agent_id == agent_id, Experiment.status.in_(ACTIVE)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def all_running(self) -> Sequence[Experiment]:
+        query = select(Experiment).where(Experiment.status == "running").order_by(Experiment.id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def agent(self, name: str) -> Agent | None:
+        return (
+            await self.session.execute(select(Agent).where(Agent.name == name))
+        ).scalar_one_or_none()
+
+    async def agent_by_id(self, agent_id: int) -> Agent | None:
+        return await self.session.get(Agent, agent_id)
+
+    async def version_exists(self, agent_id: int, number: int) -> bool:
+        query = select(AgentVersion.id).where(
+            AgentVersion.agent_id == agent_id, AgentVersion.number == number
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def applied_targets(self, agent_id: int, number: int) -> list[str]:
+        query = select(ProviderAgent.target).where(
+            ProviderAgent.agent_id == agent_id, ProviderAgent.version_number == number
+        )
+        return list((await self.session.execute(query)).scalars().all())
+
+    # -- assignments ---------------------------------------------------------------------------
+
+    async def assignment(
+        self, experiment_id: int, bucket_version: int, unit: str
+    ) -> ExperimentAssignment | None:
+        return await self.session.get(ExperimentAssignment, (experiment_id, bucket_version, unit))
+
+    async def insert_assignment(self, values: dict[str, Any]) -> bool:
+        """True when this call stored the unit's first assignment (False: someone was first)."""
+        statement = (
+            self._insert()(ExperimentAssignment)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["experiment_id", "bucket_version", "unit"])
+            .returning(ExperimentAssignment.arm_id)
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+    # -- outcomes and sums ---------------------------------------------------------------------
+
+    async def outcome(self, experiment_id: int, conversation_id: int) -> ExperimentOutcome | None:
+        return await self.session.get(ExperimentOutcome, (experiment_id, conversation_id))
+
+    async def add_to_sums(
+        self,
+        experiment_id: int,
+        arm_id: int,
+        period: datetime,
+        deltas: dict[str, tuple[int, float, float]],
+    ) -> None:
+        """Add (Δn, Δsum, Δsum of squares) per metric to the arm's sums for that hour."""
+        table = ExperimentSum.__table__
+        for metric, (dn, dsum, dsq) in deltas.items():
+            statement = self._insert()(ExperimentSum).values(
+                experiment_id=experiment_id,
+                arm_id=arm_id,
+                metric=metric,
+                period=period,
+                n=dn,
+                total=dsum,
+                total_squares=dsq,
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=["experiment_id", "arm_id", "metric", "period"],
+                set_={
+                    "n": table.c.n + statement.excluded.n,
+                    "total": table.c.total + statement.excluded.total,
+                    "total_squares": table.c.total_squares + statement.excluded.total_squares,
+                },
+            )
+            await self.session.execute(statement)
+
+    async def sums(
+        self, experiment_id: int, *, before: datetime | None = None
+    ) -> list[tuple[int, str, int, float, float]]:
+        """(arm id, metric, n, Σy, Σy²) over the periods that started at or before `before`."""
+        query = select(
+            ExperimentSum.arm_id,
+            ExperimentSum.metric,
+            func.sum(ExperimentSum.n),
+            func.sum(ExperimentSum.total),
+            func.sum(ExperimentSum.total_squares),
+        ).where(ExperimentSum.experiment_id == experiment_id)
+        if before is not None:
+            query = query.where(ExperimentSum.period <= before)
+        query = query.group_by(ExperimentSum.arm_id, ExperimentSum.metric)
+        rows = (await self.session.execute(query)).all()
+        return [(a, m, int(n or 0), float(s or 0.0), float(q or 0.0)) for a, m, n, s, q in rows]
