@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -279,3 +280,24 @@ async def test_bandit_reweights_towards_the_better_arm_with_a_floor(sessions: Se
         assert weights[1] > 0.85
         assert weights[0] >= 0.1 - 1e-9
         assert sum(weights) == pytest.approx(1.0)
+
+
+async def test_the_periodic_job_evaluates_every_running_experiment(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    from parley.config import settings_with
+    from parley.experiments import jobs
+    from parley.jobs.kinds import handlers
+    from parley.jobs.periodic import EXPERIMENTS
+    from parley.jobs.schemas import JobContext
+
+    assert handlers()[EXPERIMENTS] is jobs.run_job
+    async with session_scope(sessions) as session:
+        await agent_with_versions(session)
+        await running(session, guardrails=[])
+        await _traffic(
+            session, 300, {"control": 0.25, "warmer": 0.75}, {"control": 60, "warmer": 60}
+        )
+        await jobs.run_job(session, {}, JobContext(settings_with(data_dir=tmp_path)))
+        shown = await service.show(session, "opener")
+        assert (shown.status, shown.winner) == ("promoted", "warmer")

@@ -30,7 +30,9 @@ async def count(sessions: Sessions, kind: str) -> int:
 
 
 async def test_each_period_queues_its_job_once(sessions: Sessions, tmp_path: Path) -> None:
-    settings = settings_with(data_dir=tmp_path, sync_interval_s=900, retention_interval_s=0)
+    settings = settings_with(
+        data_dir=tmp_path, sync_interval_s=900, retention_interval_s=0, experiments_interval_s=0
+    )
     for runner_clock in (NOON, NOON + timedelta(seconds=10)):  # two runners, same period
         runner = Runner(sessions, JobContext(settings), clock=lambda c=runner_clock: c)
         await runner.schedule_periodic()
