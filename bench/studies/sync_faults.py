@@ -361,6 +361,8 @@ def study(
             stop(proc)
         emulated = truth(emu)
     dupes = sum(1 for d in emu.outbox.deliveries if d.duplicate_of)
+    attempts = [a for d in emu.outbox.deliveries for a in d.attempts]
+    refused = Counter(str(a.status_code or a.error) for a in attempts if a.status_code != 200)
     report.counts = {
         "conversations": len(emulated),
         "deliveries": dict(deliveries),
@@ -373,6 +375,9 @@ def study(
     report.lines.append(
         f"  [info] {len(emulated)} conversations on the providers; deliveries: "
         f"{dict(deliveries)} ({dupes} of them duplicates)"
+    )
+    report.lines.append(
+        f"  [info] delivery attempts: {len(attempts)}; not answered 200: {dict(refused)}"
     )
     report.lines.append(f"  [info] seconds per phase: {phases}")
     report.lines.append(
