@@ -6,10 +6,12 @@ twice (the emulator's own `drop_webhook` and `duplicate_webhook` rules, matched 
 URL). `parley serve` runs as a subprocess on a fresh database (SQLite, or PostgreSQL with
 --postgres) with its job runner on and periodic sync off, and both providers pointed at the
 emulator. The example agent `etf-sales-specialist` is applied to both providers with
-`parley agents apply --target all`, N conversations are simulated on each provider, the
-deliveries land (or not) in Parley and are processed, and then ONE `parley conversations sync`
-runs. The store must then equal the emulator exactly: the same conversation ids per provider,
-each once, with the same status, number of turns, duration, cost and termination reason.
+`parley agents apply --target all`, N conversations are simulated on each provider (in waves of
+25 per provider, each wave's deliveries settled before the next, as conversations end over
+time), the deliveries land (or not) in Parley and are processed, and then ONE
+`parley conversations sync` runs. The store must then equal the emulator exactly: the same
+conversation ids per provider, each once, with the same status, number of turns, duration, cost
+and termination reason.
 
 Prints PASS or FAIL with the counts; exits 1 on FAIL. Run from the repository root:
 
@@ -163,23 +165,15 @@ def remote_ids(applied: Any) -> dict[str, str]:
 
 
 def simulate(emu_url: str, agents: dict[str, str], count: int) -> None:
+    """`count` finished conversations on each provider, ended now (their webhooks are due)."""
     with httpx.Client(base_url=emu_url, timeout=120) as http:
-        left = count
-        while left > 0:  # Ultravox simulates at most 1,000 calls per request
-            n = min(left, 500)
-            left -= n
-            for provider, options in (
-                (
-                    "elevenlabs",
-                    {"dynamic_variables": {"advisor_name": "Ana"}, "user_id_prefix": "u-"},
-                ),
-                ("ultravox", {"template_context": {"advisor_name": "Ana"}}),
-            ):
-                body = {"agent_id": agents[provider], "count": n, **options}
-                answer = http.post(
-                    "/_emulator/simulate", json={"provider": provider, "options": body}
-                )
-                answer.raise_for_status()
+        for provider, options in (
+            ("elevenlabs", {"dynamic_variables": {"advisor_name": "Ana"}, "user_id_prefix": "u-"}),
+            ("ultravox", {"template_context": {"advisor_name": "Ana"}}),
+        ):
+            body = {"agent_id": agents[provider], "count": count, **options}
+            answer = http.post("/_emulator/simulate", json={"provider": provider, "options": body})
+            answer.raise_for_status()
 
 
 def settle_deliveries(emu: Any, timeout_s: float) -> Counter[str]:
@@ -311,7 +305,13 @@ def compare(report: Report, emulated: dict[Any, Any], stored: dict[Any, Any]) ->
 
 
 def study(
-    database_url: str, work: Path, *, count: int = 200, seed: int = 17, migrate: bool = True
+    database_url: str,
+    work: Path,
+    *,
+    count: int = 200,
+    wave: int = 25,
+    seed: int = 17,
+    migrate: bool = True,
 ) -> Report:
     """The whole study on an empty database (migrated first unless `migrate` is False)."""
     report = Report()
@@ -345,10 +345,13 @@ def study(
                     # Matched on the URL only ("http*"), so each delivery gets one draw.
                     rule = {"kind": kind, "path": "http*", "rate": rate}
                     http.post("/_emulator/faults", json=rule).raise_for_status()
-            simulate(emu_url, agents, count)
-            phase("simulate")
-            deliveries = settle_deliveries(emu, 300)
-            phase("deliver")
+            # In waves, as conversations end over time: the emulator sends every due delivery
+            # at once through one client (100 connections; its 10 s timeout includes waiting
+            # for one), so a single wave of 1,000 deliveries would time out in the emulator.
+            for first in range(0, count, wave):
+                simulate(emu_url, agents, min(wave, count - first))
+                deliveries = settle_deliveries(emu, 300)
+            phase("simulate and deliver")
             asyncio.run(drain(database_url, 300))
             phase("process")
             before = asyncio.run(store_rows(database_url))
@@ -400,6 +403,7 @@ def study(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=200, help="conversations per provider")
+    parser.add_argument("--wave", type=int, default=25, help="conversations per provider a wave")
     parser.add_argument("--seed", type=int, default=17, help="the emulator's seed")
     parser.add_argument("--postgres", metavar="URL", help="also run on PostgreSQL")
     parser.add_argument("--pg-admin-db", default="test", help="database psql connects to (test)")
@@ -412,7 +416,7 @@ def main() -> None:
             (work / "sqlite").mkdir()
             url = f"sqlite+aiosqlite:///{work / 'sqlite' / 'data' / 'parley.db'}"
             began = time.monotonic()
-            report = study(url, work / "sqlite", count=args.count, seed=args.seed)
+            report = study(url, work / "sqlite", count=args.count, wave=args.wave, seed=args.seed)
             results.append(("SQLite", report, time.monotonic() - began))
             print(report.render("SQLite"), flush=True)
         if args.postgres:
@@ -423,7 +427,7 @@ def main() -> None:
             with pg.env("sync", work / "pg", Python("warm", work / "pycache")) as pg_env:
                 began = time.monotonic()
                 url = pg_env["PARLEY_DATABASE_URL"]
-                report = study(url, work / "pg", count=args.count, seed=args.seed)
+                report = study(url, work / "pg", count=args.count, wave=args.wave, seed=args.seed)
                 results.append(("PostgreSQL", report, time.monotonic() - began))
                 print(report.render("PostgreSQL"), flush=True)
     print()
