@@ -70,3 +70,39 @@ async def test_a_bad_row_fails_alone(engine: AsyncEngine) -> None:
     assert await counts(engine) == (10, 10)
     with pytest.raises(IntegrityError):
         await intake.store(bad, job=True)
+
+
+async def test_a_cancelled_writer_still_commits_the_rows_it_took(engine: AsyncEngine) -> None:
+    """Cancelling the request that writes a batch (a client gone) stores the batch anyway,
+    and the other requests in it get their answers."""
+    intake = GroupCommit(engine, PROCESS)
+    write = intake._write
+    started: asyncio.Queue[asyncio.Event] = asyncio.Queue()
+    batches = 0
+
+    async def slow(batch: list[Any]) -> None:  # each batch waits for its own gate
+        nonlocal batches
+        batches += 1
+        gate = asyncio.Event()
+        started.put_nowait(gate)
+        await gate.wait()
+        await write(batch)
+
+    intake._write = slow  # type: ignore[method-assign]
+    first = asyncio.create_task(intake.store(row("x"), job=True))
+    gate = await started.get()
+    writer = asyncio.create_task(intake.store(row("a"), job=True))
+    waiter = asyncio.create_task(intake.store(row("b"), job=True))
+    await asyncio.sleep(0)
+    gate.set()  # batch [x] commits; `writer` takes [a, b]
+    await first
+    gate = await started.get()
+    writer.cancel()
+    await asyncio.sleep(0)
+    gate.set()
+    stored = await waiter
+    assert not stored.duplicate
+    with pytest.raises(asyncio.CancelledError):
+        await writer
+    assert batches == 2  # no third transaction: [a, b] was written once
+    assert await counts(engine) == (3, 3)

@@ -57,6 +57,9 @@ class GroupCommit:
         async with self._lock:
             while not future.done():
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                if not batch:  # ours is in a batch whose writer was cancelled; it carries on
+                    await asyncio.wait({future})
+                    break
                 # Shielded: a request cancelled while it writes for others must not abort them.
                 await asyncio.shield(self._flush(batch))
         return future.result()
