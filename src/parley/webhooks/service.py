@@ -2,25 +2,23 @@
 
 `receive` is everything between the route's raw body and its 200: the signature is checked on
 the exact bytes before anything is parsed, the event is stored under its dedupe key (a second
-delivery changes nothing), and a processing job is queued in the same unit of work, so the
-event and its job are committed together before the provider is answered.
+delivery changes nothing), and a processing job is queued in the same transaction, so the
+event and its job are committed together before the provider is answered. Concurrent
+deliveries share that transaction (`intake.GroupCommit`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from parley import jobs
 from parley.config import Settings
 from parley.db.base import utcnow
 from parley.errors import BadRequest, NotFound
 from parley.providers.elevenlabs import webhooks as elevenlabs
 from parley.providers.ultravox import webhooks as ultravox
-from parley.webhooks.repository import WebhookRepository
+from parley.webhooks.intake import GroupCommit
 from parley.webhooks.schemas import Scheme, WebhookAck
 from parley.webhooks.verify import Window, require_secrets, split_secrets
 
@@ -60,7 +58,7 @@ def decode(body: bytes) -> tuple[str, dict[str, Any]]:
 
 
 async def receive(
-    session: AsyncSession,
+    intake: GroupCommit,
     provider: str,
     body: bytes,
     headers: Mapping[str, str],
@@ -68,29 +66,24 @@ async def receive(
     *,
     now: float,
 ) -> WebhookAck:
-    """Verify, store once, queue processing. Headers are given with lower-case names."""
+    """Verify, store once, queue processing; returns after the commit. Headers are given with
+    lower-case names."""
     if provider not in SCHEMES:
         raise NotFound(f"no webhooks for provider {provider!r}")
     verify(provider, body, headers, settings, now)
     text, envelope = decode(body)
     event = SCHEMES[provider].parse(envelope)
-    repo = WebhookRepository(session)
-    event_id = await repo.insert(
-        {
-            "provider": provider,
-            "event_type": event.event_type,
-            "dedupe_key": event.dedupe_key,
-            "remote_id": event.remote_id,
-            "status": STATUS[event.disposition],
-            "body": text,
-            "scrubbed": False,
-            "received_at": utcnow(),
-        }
-    )
-    if event_id is None:
-        existing = await repo.by_key(provider, event.dedupe_key)
-        assert existing is not None, "a conflicting row exists"
-        return WebhookAck(status="duplicate", event_id=existing.id, event_type=event.event_type)
-    if event.disposition == "process":
-        await jobs.enqueue(session, PROCESS, {"event_id": event_id}, dedupe_key=str(event_id))
-    return WebhookAck(status="stored", event_id=event_id, event_type=event.event_type)
+    row = {
+        "provider": provider,
+        "event_type": event.event_type,
+        "dedupe_key": event.dedupe_key,
+        "remote_id": event.remote_id,
+        "status": STATUS[event.disposition],
+        "body": text,
+        "scrubbed": False,
+        "received_at": utcnow(),
+        "processed_at": None,
+    }
+    stored = await intake.store(row, job=event.disposition == "process")
+    status: Literal["stored", "duplicate"] = "duplicate" if stored.duplicate else "stored"
+    return WebhookAck(status=status, event_id=stored.event_id, event_type=event.event_type)
