@@ -11,12 +11,13 @@ from parley.conversations import routes as conversations
 from parley.experiments import routes as experiments
 from parley.webhooks import routes as webhooks
 
+# Webhooks first: providers post them at the highest rate, and routes are matched in order.
 ROUTERS: list[APIRouter] = [
+    webhooks.router,
     health.router,
     agents.router,
     agents.schema_router,
     conversations.router,
     analytics.router,
     experiments.router,
-    webhooks.router,
 ]
