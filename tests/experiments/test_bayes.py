@@ -8,6 +8,7 @@ from parley.experiments.stats.bayes import (
     _closed_form,
     _quadrature,
     beta_bernoulli,
+    beta_lognormal_approximation,
     gaussian_decision,
     gaussian_posterior,
     gaussian_risk,
@@ -39,6 +40,34 @@ def test_beta_bernoulli_uniform_prior(
 def test_growthbook_old_engine_risk_rounded() -> None:
     r = beta_bernoulli(P(100, 49), P(100, 51))
     assert [r.risk_control, r.risk_treatment] == pytest.approx([0.03872, 0.01912], abs=1e-5)
+
+
+def test_growthbook_old_engine_lognormal_chance_to_win() -> None:
+    # growthbook bayesian/test_tests.py @ 1da984c: ctw 0.61052, expected 0.0404,
+    # CI [-0.21099, 0.37189] come from the log-normal approximation, not the exact P (0.61077).
+    r = beta_lognormal_approximation(P(100, 49), P(100, 51))
+    assert r.chance_to_win == pytest.approx(0.61052, abs=1e-5)
+    assert r.expected == pytest.approx(0.0404, abs=1e-4)
+    assert (r.lower, r.upper) == pytest.approx((-0.21099, 0.37189), abs=1e-5)
+    exact = beta_bernoulli(P(100, 49), P(100, 51)).chance_to_beat_control
+    assert abs(exact - r.chance_to_win) > 2e-4
+
+
+def test_growthbook_old_engine_per_arm_priors() -> None:
+    # Same test file: prior A Beta(0, 0), B Beta(100, 100) -> ctw 0.60193 (log-normal
+    # approximation), risk [control, treatment] = [0.03025, 0.01692] (exact closed form here,
+    # Gauss-Jacobi quadrature there).
+    approx = beta_lognormal_approximation(
+        P(100, 49), P(100, 51), (0, 0), prior_treatment=(100, 100)
+    )
+    assert approx.chance_to_win == pytest.approx(0.60193, abs=1e-5)
+    r = beta_bernoulli(P(100, 49), P(100, 51), (0, 0), prior_treatment=(100, 100))
+    assert [r.risk_control, r.risk_treatment] == pytest.approx([0.03025, 0.01692], abs=1e-5)
+
+
+def test_improper_posterior_rejected() -> None:
+    with pytest.raises(ValueError, match="improper"):
+        beta_bernoulli(P(10, 0), P(10, 5), (0, 0))
 
 
 def test_spotify_jeffreys_prior() -> None:

@@ -15,6 +15,7 @@ from parley.experiments.stats.sequential import (
     rho_squared,
     running_min,
     sequential_one_sided_bounds,
+    sequential_one_sided_p_value,
     sequential_test,
 )
 
@@ -55,6 +56,49 @@ def test_one_sided_guardrail_bounds() -> None:
     assert (lower, upper) == pytest.approx((-0.423565, 1.430287), abs=1e-6)
     lower, upper = sequential_one_sided_bounds(A_3000, B, n_star=5000)
     assert (lower, upper) == pytest.approx((-0.126568, 0.595322), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("relative", "alternative", "expected"),
+    [(False, "greater", 0.463165), (True, "greater", 0.4999), (False, "less", 0.4999),
+     (True, "less", 0.4999)],
+)  # fmt: skip
+def test_growthbook_one_sided_sequential_p(
+    relative: bool, alternative: str, expected: float
+) -> None:
+    # growthbook test_tests.py SequentialOneSidedTreatment{Greater,Lesser}, N* = 5000 (§3.2).
+    p = sequential_one_sided_p_value(
+        A_3000, B, alternative=alternative, n_star=5000, relative=relative, method="growthbook"
+    )  # type: ignore[arg-type]
+    assert p == pytest.approx(expected, abs=1e-6)
+
+
+def test_one_sided_p_exact_root() -> None:
+    # The exact root differs from GrowthBook's bisection by ~1e-4 (it stops once the bound is
+    # within 1e-6 of 0, and the bound is flat in the level near 0.5): 0.463047 vs 0.463165.
+    p = sequential_one_sided_p_value(A_3000, B, alternative="greater", n_star=5000)
+    assert p == pytest.approx(0.463165, abs=2e-4)
+    assert p == pytest.approx(0.4630474, abs=1e-7)
+    # At that level the one-sided bound (rho kept at the configured alpha) touches 0.
+    eff = effect(A_3000, B)
+    nr2 = 6461 * rho_squared(0.1, 5000)
+    radius = eff.std_error * math.sqrt(
+        (nr2 + 1) / nr2 * 2 * math.log(1 + math.sqrt(nr2 + 1) / (2 * p))
+    )
+    assert eff.estimate - radius == pytest.approx(0.0, abs=1e-12)
+
+
+def test_one_sided_p_small_and_mirrored() -> None:
+    a, b = ProportionStats(2000, 600), ProportionStats(2000, 700)
+    strong = sequential_one_sided_p_value(a, b, alternative="greater")
+    assert strong < 0.05
+    assert sequential_one_sided_p_value(b, a, alternative="less") == pytest.approx(strong)
+    assert sequential_one_sided_p_value(a, b, alternative="less") == 0.4999
+    huge = ProportionStats(20_000, 9000), ProportionStats(20_000, 12_000)
+    assert sequential_one_sided_p_value(*huge, alternative="greater") == 1e-5
+    # Rejecting at p <= alpha is the same decision as the one-sided bound excluding 0.
+    lower, _ = sequential_one_sided_bounds(a, b)
+    assert (lower > 0) == (strong <= 0.05)
 
 
 def test_tuning_is_narrowest_at_n_star() -> None:

@@ -139,3 +139,30 @@ def gammaincc(a: float, x: float) -> float:
 def chi2_sf(x: float, df: int) -> float:
     """Survival function 1 - F(x) of the chi-square distribution."""
     return gammaincc(df / 2.0, x / 2.0)
+
+
+def digamma(x: float) -> float:
+    """ψ(x) for x > 0: recurrence up to x ≥ 10, then the asymptotic series (error < 1e-12)."""
+    if x <= 0.0:
+        raise ValueError("digamma needs x > 0")
+    result = 0.0
+    while x < 10.0:
+        result -= 1.0 / x
+        x += 1.0
+    inv2 = 1.0 / (x * x)
+    series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 / 132))))
+    return result + math.log(x) - 0.5 / x - series
+
+
+def trigamma(x: float) -> float:
+    """ψ'(x) for x > 0: recurrence up to x ≥ 10, then the asymptotic series (error < 1e-12)."""
+    if x <= 0.0:
+        raise ValueError("trigamma needs x > 0")
+    result = 0.0
+    while x < 10.0:
+        result += 1.0 / (x * x)
+        x += 1.0
+    inv = 1.0 / x
+    inv2 = inv * inv
+    series = 1.0 + 0.5 * inv + inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+    return result + inv * series

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 from parley.experiments.stats.moments import ArmStats, effect
 
@@ -102,6 +103,71 @@ def sequential_one_sided_bounds(
     eff = effect(control, treatment, relative)
     hw = one_sided_half_width(eff.std_error, control.n + treatment.n, alpha, n_star)
     return eff.estimate - hw, eff.estimate + hw
+
+
+ONE_SIDED_P_RANGE = (1e-5, 0.4999)  # GrowthBook's bisection range; α ≥ 0.5 is not defined
+
+
+def _one_sided_radius(std_error: float, nr2: float, level: float) -> float:
+    return std_error * math.sqrt(
+        (nr2 + 1.0) / nr2 * 2.0 * math.log(1.0 + math.sqrt(nr2 + 1.0) / (2.0 * level))
+    )
+
+
+def _growthbook_bisection(signed: float, std_error: float, nr2: float) -> float:
+    # GrowthBook's loop verbatim in effect: stop once the bound is within 1e-6 of 0 and return
+    # the midpoint *after* the last update. The bound is flat in α' near 0.5, so this lands up
+    # to ~1e-4 from the exact root (the §3.2 oracle 0.463165 vs the root 0.463047).
+    low, high = ONE_SIDED_P_RANGE
+    level = 0.5 * (low + high)
+    for _ in range(100):
+        diff = signed - _one_sided_radius(std_error, nr2, level)
+        if diff < 0.0:
+            low = level
+        else:
+            high = level
+        level = 0.5 * (low + high)
+        if abs(diff) < 1e-6:
+            break
+    return level
+
+
+def sequential_one_sided_p_value(
+    control: ArmStats,
+    treatment: ArmStats,
+    *,
+    alternative: Literal["greater", "less"],
+    alpha: float = 0.05,
+    n_star: float = DEFAULT_N_STAR,
+    relative: bool = False,
+    method: Literal["exact", "growthbook"] = "exact",
+) -> float:
+    """Always-valid one-sided p-value: the level at which the one-sided bound touches 0.
+
+    GrowthBook (`SequentialOneSidedTreatment{Greater,Lesser}TTest`) keeps ρ tuned for the
+    configured `alpha` and bisects on the level α' of the bound est ∓ hw(α') with
+    hw(α') = SE·sqrt((Nρ²+1)/(Nρ²) · 2 ln(1 + sqrt(Nρ²+1)/(2α'))). Solving hw(α') = |est|
+    gives the root in closed form (`method="exact"`, the default):
+    α' = sqrt(Nρ²+1) / (2 (exp(X) - 1)), X = est² Nρ² / (2 SE² (Nρ²+1)).
+    `method="growthbook"` reproduces GrowthBook's bisection and its published numbers.
+    Both are clamped to GrowthBook's search range [1e-5, 0.4999]; an estimate on the wrong side
+    of 0 gives the cap. Reading it at every look is valid (reject when p ≤ α) because the bound
+    is a one-sided confidence sequence, but only at the configured `alpha`: ρ is tuned for it.
+    """
+    eff = effect(control, treatment, relative)
+    if eff.std_error == 0.0:
+        raise ValueError("zero standard error: both arms are constant")
+    low, high = ONE_SIDED_P_RANGE
+    signed = eff.estimate if alternative == "greater" else -eff.estimate
+    nr2 = (control.n + treatment.n) * rho_squared(2.0 * alpha, n_star)
+    if signed - _one_sided_radius(eff.std_error, nr2, low) > 0.0:
+        return low
+    if signed - _one_sided_radius(eff.std_error, nr2, high) < 0.0:
+        return high
+    if method == "growthbook":
+        return _growthbook_bisection(signed, eff.std_error, nr2)
+    x = signed**2 * nr2 / (2.0 * eff.std_error**2 * (nr2 + 1.0))
+    return min(high, max(low, math.sqrt(nr2 + 1.0) / (2.0 * math.expm1(x))))
 
 
 def running_min(previous_p: float | None, current_p: float) -> float:
