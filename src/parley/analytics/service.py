@@ -158,8 +158,10 @@ async def totals(
     since: datetime | None = None,
     until: datetime | None = None,
     group_by: GroupBy | None = None,
+    use_rollups: bool = True,
 ) -> dict[Any, Totals]:
-    """The agent's conversations in [since, until) added up per group key."""
+    """The agent's conversations in [since, until) added up per group key; without
+    `use_rollups`, from the raw rows only (the baseline tests and benchmarks compare with)."""
     repo = AnalyticsRepository(session)
     merged: dict[Any, Totals] = {}
 
@@ -174,7 +176,7 @@ async def totals(
         for dims, part in (await rollups.collect(repo, window)).items():
             bucket(_key(dims, group_by)).merge(part)
 
-    days = _full_days(since, until)
+    days = _full_days(since, until) if use_rollups else None
     if days is None:
         await raw(since, until)
         return merged
@@ -200,6 +202,7 @@ async def summarise(
     since: datetime | None,
     until: datetime | None,
     group_by: GroupBy | None = None,
+    use_rollups: bool = True,
 ) -> AnalyticsReport:
     """The agent's conversations started in [since, until), summarised per group."""
     since, until = _aware(since), _aware(until)
@@ -216,6 +219,7 @@ async def summarise(
         since=since,
         until=until,
         group_by=group_by,
+        use_rollups=use_rollups,
     )
     groups = [
         group(None if key is None else str(key), found[key])
