@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, insert, select
+from sqlalchemy import ColumnElement, Select, Text, cast, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db.base import utcnow
@@ -73,17 +73,26 @@ class AnalyticsRepository:
             c.cost_unit,
             c.termination_reason,
         ).where(*window.where())
-        return [tuple(row) for row in await self.session.execute(query)]
+        return await self._all(query)
 
     async def turns(self, window: Window) -> Sequence[tuple[Any, ...]]:
-        """(conversation id, tool_calls, latency) of every turn of the window's conversations."""
+        """(conversation id, tool_calls, latency) of the window's conversations' turns, but
+        those with neither (most user turns: no JSON to parse for them)."""
         t = ConversationTurn
         query: Select[Any] = (
             select(t.conversation_id, t.tool_calls, t.latency)
             .join(Conversation, Conversation.id == t.conversation_id)
-            .where(*window.where())
+            .where(
+                *window.where(),
+                or_(cast(t.tool_calls, Text) != "[]", cast(t.latency, Text) != "{}"),
+            )
         )
-        return [tuple(row) for row in await self.session.execute(query)]
+        return await self._all(query)
+
+    async def _all(self, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        # Core, not the ORM: plain tuples, several times faster over a million rows.
+        connection = await self.session.connection()
+        return [tuple(row) for row in await connection.execute(query)]
 
     async def data_labels(self, window: Window) -> Sequence[tuple[Any, ...]]:
         """(conversation id, `data.<field>`, value as text) of the window's conversations."""
@@ -93,7 +102,7 @@ class AnalyticsRepository:
             .join(Conversation, Conversation.id == label.conversation_id)
             .where(label.key.like("data.%"), *window.where())
         )
-        return [tuple(row) for row in await self.session.execute(query)]
+        return await self._all(query)
 
     # Rollups ----------------------------------------------------------------------------
 

@@ -8,12 +8,13 @@ and the top values of a high-cardinality text field (`TOP_KEPT`) adds up exactly
 
 Freshness: triggers mark an (agent, day) dirty on every conversation insert, update or delete
 (migration 0007); `refresh` recomputes dirty days from the raw rows and clears the marks. The
-service refreshes the days a query reads before reading them, and the `analytics.rollups`
-job refreshes every dirty day in the background, so queries rarely have work to do.
+service refreshes the days a query reads before reading them; `refresh_all` does every dirty
+day of every agent (for a periodic job, so that queries rarely have work left to do).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ CHUNK_DAYS = 7
 Dims = tuple[str, int, str]  # (day, version or 0, provider)
 
 
+@functools.lru_cache(maxsize=4096)  # label values repeat a lot; parsing is the cost
 def _number(text: str) -> float | None:
     try:
         value = json.loads(text)
