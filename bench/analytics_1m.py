@@ -11,8 +11,10 @@ three data-collection labels (boolean, number, text). The migration's triggers m
 timed) and these queries are timed, each --runs times (median and p95):
 
     whole days      the 90 whole UTC days up to today's midnight: rollups only
-    default range   the API default, the last 30 days up to now: rollups plus the raw rows of
-                    the two partial days at the edges
+    API default     the API's default range, midnight UTC 30 days ago up to now: rollups only
+                    (nothing has started later today, so today's rollup is exact)
+    720 h to now    now - 30 x 24 h up to now: rollups plus the raw rows of the partial day
+                    at the start
     by day          whole days, grouped by day (90 groups)
     one day dirty   whole days, after one new conversation was stored today (the steady
                     state when conversations keep arriving: one day recomputed per query)
@@ -58,6 +60,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import _common
 from parley.analytics import rollups, service
+from parley.analytics.routes import default_range
 from parley.analytics.sketch import RELATIVE_ERROR
 from parley.config import settings_with
 from parley.conversations import service as conversations
@@ -263,12 +266,17 @@ async def measure(url: str, runs: int, raw_runs: int, info: dict[str, Any]) -> d
         async with session_scope(sessions) as session:
             return await service.summarise(session, **{**whole, **kw})
 
+    since, until = default_range(None, None)
+    default = {"since": since, "until": until}
     now = datetime.now(UTC)
-    default = {"since": now - timedelta(days=30), "until": now}
+    hours = {"since": now - timedelta(days=30), "until": now}
     await query()  # the pool's connection, untimed
     results["whole days, warm"] = _stats(await _time(query, runs))
-    results["default range (30 days to now), warm"] = _stats(
+    results["API default range (30 days + today to now), warm"] = _stats(
         await _time(lambda: query(**default), runs)
+    )
+    results["now - 720 h to now (a raw partial day), warm"] = _stats(
+        await _time(lambda: query(**hours), runs)
     )
     results["whole days by day, warm"] = _stats(await _time(lambda: query(group_by="day"), runs))
 

@@ -27,6 +27,9 @@ RANGES = [
     (START, START + timedelta(days=7)),  # whole days: rollups only
     (START + timedelta(hours=13), START + timedelta(days=4, hours=7, minutes=30)),  # edges raw
     (START + timedelta(hours=2), START + timedelta(hours=20)),  # inside one day: raw only
+    # Partial days whose other part is empty (nothing before since, nothing after until):
+    # their rollups are used, as for a range ending now.
+    (START - timedelta(hours=6), START + timedelta(days=6, hours=12)),
     (None, None),  # unbounded: every rollup
 ]
 

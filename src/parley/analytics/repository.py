@@ -104,6 +104,17 @@ class AnalyticsRepository:
         )
         return await self._all(query)
 
+    async def any_in(self, window: Window, start: datetime | None, end: datetime | None) -> bool:
+        """Whether any of the window's agent (version, provider) conversations started in
+        [start, end), whatever the window's own range."""
+        probe = Window(window.agent_id, start, end, window.version, window.provider)
+        where = probe.where()
+        # `agent_id + 0`: walk the started_at index over the (usually empty) range instead of
+        # every conversation of the agent (SQLite would pick the agent's index otherwise).
+        where[0] = (Conversation.agent_id + 0) == window.agent_id
+        found = await self.session.scalar(select(Conversation.id).where(*where).limit(1))
+        return found is not None
+
     # Rollups ----------------------------------------------------------------------------
 
     async def rollups(

@@ -1,11 +1,11 @@
 """Analytics for one agent: per version, day, provider, or overall, over a time range.
 
 Whole UTC days in the range are read from rollups (`rollups`: one row per agent, day, version
-and provider), after recomputing any of those days that changed since (`rollups.refresh`);
-the partial days at either end of a range that does not start or end at midnight UTC are
-computed from the raw rows for exactly the requested instants and merged in. So the answer
-is always for exactly [since, until), and costs one rollup row per (day, version, provider)
-plus the raw rows of at most two partial days, not one row per conversation.
+and provider), after recomputing any of those days that changed since (`rollups.refresh`).
+A partial day at either end of the range is read from its rollup too when the rest of that day
+holds no conversation (a range ending now), else from the raw rows for exactly the requested
+instants, merged in. So the answer is always for exactly [since, until), and costs one rollup
+row per (day, version, provider) plus the raw rows of at most two partial days.
 
 Counts, rates, costs, termination reasons, tool usage and data-collection counts and means
 are exact. Percentiles come from log-bucket histograms: within `sketch.RELATIVE_ERROR`
@@ -122,27 +122,6 @@ def _order(key: Any) -> tuple[bool, Any]:
     return (key is None, key if key is not None else 0)
 
 
-def _full_days(
-    since: datetime | None, until: datetime | None
-) -> tuple[str | None, str | None] | None:
-    """[first, end) of the whole UTC days inside [since, until) (None: unbounded), or None
-    when the range holds no whole day."""
-    first = end = None
-    if since is not None:
-        start = since.astimezone(UTC)
-        first_date = start.date() + timedelta(days=0 if start == _floor(start) else 1)
-        first = first_date.isoformat()
-    if until is not None:
-        end = until.astimezone(UTC).date().isoformat()
-    if first is not None and end is not None and first >= end:
-        return None
-    return first, end
-
-
-def _floor(moment: datetime) -> datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
@@ -176,21 +155,60 @@ async def totals(
         for dims, part in (await rollups.collect(repo, window)).items():
             bucket(_key(dims, group_by)).merge(part)
 
-    days = _full_days(since, until) if use_rollups else None
-    if days is None:
+    if not use_rollups:
         await raw(since, until)
         return merged
-    first, end = days
-    await rollups.refresh(session, agent_id, first, end)
-    for day, number, on, conversations, stats in await repo.rollups(
-        agent_id, first, end, version=version, provider=provider
-    ):
-        bucket(_key((day, number, on), group_by)).merge_json(conversations, stats)
-    if since is not None and first is not None and since < rollups.midnight(first):
-        await raw(since, rollups.midnight(first))
-    if until is not None and end is not None and rollups.midnight(end) < until:
-        await raw(rollups.midnight(end), until)
+    days, edges = await _plan(repo, Window(agent_id, since, until, version, provider))
+    if days is not None:
+        first, end = days
+        await rollups.refresh(session, agent_id, first, end)
+        for day, number, on, conversations, stats in await repo.rollups(
+            agent_id, first, end, version=version, provider=provider
+        ):
+            bucket(_key((day, number, on), group_by)).merge_json(conversations, stats)
+    for start, stop in edges:
+        await raw(start, stop)
     return merged
+
+
+async def _plan(
+    repo: AnalyticsRepository, window: Window
+) -> tuple[tuple[str | None, str | None] | None, list[tuple[datetime | None, datetime | None]]]:
+    """Whole days [first, end) to read from rollups (None: none), and the raw edges.
+
+    A partial day at either end is read from its rollup when the part of that day outside the
+    range holds none of the window's conversations (one indexed probe each): the common case of
+    a range ending now, since nothing has started later today yet. Otherwise it is read raw.
+    """
+    since, until = window.since, window.until
+    first = end = None
+    edges: list[tuple[datetime | None, datetime | None]] = []
+    if since is not None:
+        first = since.astimezone(UTC).date().isoformat()
+        if since > rollups.midnight(first):
+            first = (rollups.midnight(first) + timedelta(days=1)).date().isoformat()
+    if until is not None:
+        end = until.astimezone(UTC).date().isoformat()
+    if first is not None and end is not None and first > end:  # inside one day
+        day = rollups.midnight(end)
+        outside = await repo.any_in(window, day, since) or await repo.any_in(
+            window, until, day + timedelta(days=1)
+        )
+        return (None, [(since, until)]) if outside else ((end, first), [])
+    if since is not None and first is not None and since < rollups.midnight(first):
+        day = rollups.midnight(first) - timedelta(days=1)
+        if await repo.any_in(window, day, since):
+            edges.append((since, rollups.midnight(first)))
+        else:
+            first = day.date().isoformat()
+    if until is not None and end is not None and rollups.midnight(end) < until:
+        if await repo.any_in(window, until, rollups.midnight(end) + timedelta(days=1)):
+            edges.append((rollups.midnight(end), until))
+        else:
+            end = (rollups.midnight(end) + timedelta(days=1)).date().isoformat()
+    if first is not None and end is not None and first >= end:
+        return None, edges
+    return (first, end), edges
 
 
 async def summarise(
