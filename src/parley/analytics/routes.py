@@ -1,12 +1,13 @@
 """`/api/v1/analytics`: one agent's conversations summarised per version, day or provider.
 
-Without `since`, the range is the last `DEFAULT_DAYS` days up to `until` (default: now), so an
-unqualified request never scans an agent's whole history. Routes parse only.
+Without `since`, the range starts at midnight UTC `DEFAULT_DAYS` days before `until`'s day
+(`until` defaults to now): whole UTC days, so the default answer comes from rollups alone, and
+an unqualified request never reads an agent's whole history. Routes parse only.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -25,7 +26,8 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 def default_range(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """[since, until) with zones (UTC when none is given) and the defaults filled in."""
     end = aware(until) or utcnow()
-    start = aware(since) or end - timedelta(days=DEFAULT_DAYS)
+    midnight = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = aware(since) or midnight - timedelta(days=DEFAULT_DAYS)
     return start, end
 
 

@@ -1,7 +1,8 @@
 """What analytics returns: one `AnalyticsGroup` per version, day or provider (or one overall).
 
-Every figure is computed from the stored conversations at request time; nothing here is a
-cached rollup. Percentiles are exact nearest-rank values (see `service.percentile`).
+Figures come from per-day rollups plus raw rows for partial days (see `service`). Everything is
+exact except percentiles: nearest-rank, within `sketch.RELATIVE_ERROR` (0.99 %) of the exact
+value; and the top values of a text field with very many distinct values (`rollups.TOP_KEPT`).
 """
 
 from __future__ import annotations

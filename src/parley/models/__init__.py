@@ -2,6 +2,7 @@
 
 from parley.models.agent import Agent, AgentLabel
 from parley.models.agent_version import AgentVersion
+from parley.models.analytics_rollup import AnalyticsDirty, AnalyticsRollup
 from parley.models.api_token import ApiToken
 from parley.models.audit_event import AuditEvent
 from parley.models.conversation import Conversation, ConversationLabel
@@ -24,6 +25,8 @@ __all__ = [
     "Agent",
     "AgentLabel",
     "AgentVersion",
+    "AnalyticsDirty",
+    "AnalyticsRollup",
     "ApiToken",
     "AuditEvent",
     "Conversation",
