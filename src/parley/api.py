@@ -8,6 +8,7 @@ from parley import health
 from parley.agents import routes as agents
 from parley.analytics import routes as analytics
 from parley.conversations import routes as conversations
+from parley.sessions import routes as sessions
 from parley.webhooks import routes as webhooks
 
 ROUTERS: list[APIRouter] = [
@@ -16,5 +17,7 @@ ROUTERS: list[APIRouter] = [
     agents.schema_router,
     conversations.router,
     analytics.router,
+    sessions.router,
     webhooks.router,
+    sessions.webhook_router,
 ]

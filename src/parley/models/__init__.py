@@ -5,6 +5,7 @@ from parley.models.agent_version import AgentVersion
 from parley.models.api_token import ApiToken
 from parley.models.audit_event import AuditEvent
 from parley.models.conversation import Conversation, ConversationLabel
+from parley.models.conversation_start import ConversationStart
 from parley.models.conversation_turn import ConversationTurn
 from parley.models.job import Job
 from parley.models.provider_agent import ProviderAgent
@@ -21,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "Conversation",
     "ConversationLabel",
+    "ConversationStart",
     "ConversationTurn",
     "Job",
     "ProviderAgent",
