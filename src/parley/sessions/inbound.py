@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
-from parley.conversations.callers import hash_key, normalise_number
+from parley.conversations.callers import normalise_number
 from parley.errors import Conflict, NotFound
 from parley.providers.elevenlabs.starts import client_data
 from parley.sessions.repository import StartRepository
 from parley.sessions.routing import Unit
 from parley.sessions.schemas import InitiationRequest
-from parley.sessions.service import prepare
+from parley.sessions.service import caller_key, prepare
 
 TARGET = "elevenlabs"
 log = logging.getLogger(__name__)
@@ -30,15 +30,14 @@ async def initiate(
     session: AsyncSession, settings: Settings, body: InitiationRequest
 ) -> dict[str, Any]:
     repo = StartRepository(session)
-    agent_ids = await repo.agent_ids_for_remote(TARGET, body.agent_id)
-    if not agent_ids:
+    agents = await repo.agents_for_remote(TARGET, body.agent_id)
+    if not agents:
         raise NotFound(f"no Parley agent is applied as ElevenLabs agent {body.agent_id}")
-    if len(agent_ids) > 1:
+    if len(agents) > 1:
         raise Conflict(f"several Parley agents share ElevenLabs agent {body.agent_id}")
-    agent = await repo.agent(agent_ids.pop())
-    assert agent is not None  # a binding's agent exists (ON DELETE CASCADE)
+    agent = agents[0]
     number = normalise_number(body.caller_id)
-    unit = Unit.caller(number, hash_key(settings)) if number else None
+    unit = Unit.caller(number, caller_key(settings)) if number else None
     prepared = await prepare(
         session, settings, agent, kind="inbound", target=TARGET, unit=unit,
         supplied={}, caller_number=number,

@@ -8,12 +8,29 @@ versions are immutable), the unit's recent conversations, and one insert.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from parley.models import Agent, AgentVersion, Conversation, ConversationStart, ProviderAgent
+
+RECENT = 5
+
+
+class Binding(NamedTuple):
+    remote_id: str
+    remote_version_id: str | None
+    remote_branch_id: str | None
+    content_hash: str
+
+
+class Past(NamedTuple):
+    started_at: datetime
+    summary: str | None
+    data_collection: dict[str, Any] | None
 
 
 class StartRepository:
@@ -21,35 +38,49 @@ class StartRepository:
         self.session = session
 
     async def agent_by_name(self, name: str) -> Agent | None:
-        return await self.session.scalar(select(Agent).where(Agent.name == name))
+        query = select(Agent).options(raiseload(Agent.labels)).where(Agent.name == name)
+        return await self.session.scalar(query)
 
-    async def agent(self, agent_id: int) -> Agent | None:
-        return await self.session.get(Agent, agent_id)
-
-    async def live_bindings(
-        self, agent_id: int, target: str | None = None
-    ) -> Sequence[ProviderAgent]:
-        query = select(ProviderAgent).where(
+    async def live_targets(self, agent_id: int, target: str | None = None) -> list[tuple[str, int]]:
+        """(target, version number) of each live binding (no payloads: this is the hot path)."""
+        query = select(ProviderAgent.target, ProviderAgent.version_number).where(
             ProviderAgent.agent_id == agent_id, ProviderAgent.live.is_(True)
         )
         if target is not None:
             query = query.where(ProviderAgent.target == target)
-        return (await self.session.scalars(query.order_by(ProviderAgent.target))).all()
+        rows = await self.session.execute(query.order_by(ProviderAgent.target))
+        return [(t, v) for t, v in rows.all()]
 
-    async def binding(self, agent_id: int, target: str, version: int) -> ProviderAgent | None:
-        return await self.session.scalar(
-            select(ProviderAgent).where(
+    async def binding(self, agent_id: int, target: str, version: int) -> Binding | None:
+        """The provider ids of one applied version, with its spec's content hash."""
+        query = (
+            select(
+                ProviderAgent.remote_id,
+                ProviderAgent.remote_version_id,
+                ProviderAgent.remote_branch_id,
+                AgentVersion.content_hash,
+            )
+            .join(
+                AgentVersion,
+                (AgentVersion.agent_id == ProviderAgent.agent_id)
+                & (AgentVersion.number == ProviderAgent.version_number),
+            )
+            .where(
                 ProviderAgent.agent_id == agent_id,
                 ProviderAgent.target == target,
                 ProviderAgent.version_number == version,
             )
         )
+        row = (await self.session.execute(query)).first()
+        return None if row is None else Binding(*row)
 
-    async def agent_ids_for_remote(self, target: str, remote_id: str) -> set[int]:
-        query = select(ProviderAgent.agent_id).where(
+    async def agents_for_remote(self, target: str, remote_id: str) -> Sequence[Agent]:
+        """The Parley agents applied as this remote agent (one, unless someone shared it)."""
+        applied = select(ProviderAgent.agent_id).where(
             ProviderAgent.target == target, ProviderAgent.remote_id == remote_id
         )
-        return set((await self.session.scalars(query)).all())
+        query = select(Agent).options(raiseload(Agent.labels)).where(Agent.id.in_(applied))
+        return (await self.session.scalars(query)).all()
 
     async def version_spec(self, agent_id: int, number: int) -> dict[str, Any] | None:
         return await self.session.scalar(

@@ -61,7 +61,7 @@ async def choose_route(
 ) -> Route:
     """The route for one start (`Conflict` when the agent is not live where it is asked to be,
     `InvalidInput` when it is live on several targets and none was named)."""
-    live = await StartRepository(session).live_bindings(agent.id, target)
+    live = await StartRepository(session).live_targets(agent.id, target)
     if not live:
         where = f" on {target}" if target else ""
         raise Conflict(
@@ -69,9 +69,10 @@ async def choose_route(
             details={"agent": agent.name, "target": target},
         )
     if len(live) > 1:
-        targets = sorted({b.target for b in live})
+        targets = sorted({t for t, _ in live})
         raise InvalidInput(
             f"agent {agent.name!r} is live on {', '.join(targets)}: name a target",
             details={"agent": agent.name, "targets": targets},
         )
-    return Route(target=live[0].target, version_number=live[0].version_number)
+    chosen, version = live[0]
+    return Route(target=chosen, version_number=version)

@@ -20,24 +20,52 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.config import Settings
 from parley.conversations.callers import hash_key, mask, normalise_number
 from parley.errors import InvalidInput, NotFound, ParleyError
-from parley.models import Agent, ConversationStart, ProviderAgent
+from parley.models import Agent, ConversationStart
 from parley.providers.base import PhoneLine, Started, StartProvider, StartRequest, StartTarget
 from parley.providers.registry import Providers
 from parley.providers.ultravox.adapter import call_metadata
 from parley.sessions import personalise
 from parley.sessions import variables as vars_
-from parley.sessions.repository import StartRepository
+from parley.sessions.repository import Binding, StartRepository
 from parley.sessions.routing import Route, Unit, choose_route
 
 TOKEN_PREFIX = "st_"
 STAMP_TOKEN = "parley_start"
 
 
+# Versions are immutable and content-addressed: a spec is cached by its hash, for good.
+_SPECS: dict[str, dict[str, Any]] = {}
+_SPECS_MAX = 1024
+_KEYS: dict[str, bytes] = {}
+
+
+async def _spec(
+    repo: StartRepository, agent_id: int, version: int, content_hash: str
+) -> dict[str, Any]:
+    spec = _SPECS.get(content_hash)
+    if spec is None:
+        spec = await repo.version_spec(agent_id, version) or {}
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[content_hash] = spec
+    return spec
+
+
+def caller_key(settings: Settings) -> bytes:
+    """The caller-hash key, read once per data directory (the file never changes)."""
+    if settings.caller_hash_key is not None:
+        return settings.caller_hash_key.get_secret_value().encode()
+    where = str(settings.data_dir)
+    if where not in _KEYS:
+        _KEYS[where] = hash_key(settings)
+    return _KEYS[where]
+
+
 @dataclass
 class Prepared:
     agent: Agent
     route: Route
-    binding: ProviderAgent
+    binding: Binding
     request: StartRequest
     row: ConversationStart
     missing: list[str]
@@ -88,8 +116,8 @@ async def prepare(
         raise NotFound(
             f"agent {agent.name!r} version {route.version_number} is not applied to {route.target}"
         )
-    spec = await repo.version_spec(agent.id, route.version_number) or {}
-    key = hash_key(settings)
+    spec = await _spec(repo, agent.id, route.version_number, binding.content_hash)
+    key = caller_key(settings)
     caller_h = Unit.caller(caller_number, key).value if caller_number else None
     personal = await personalise.context(
         repo, spec, agent.id, caller_hash=caller_h, user_id=None if caller_h else user_id
@@ -178,7 +206,7 @@ async def start_session(
     """A browser conversation: a join URL (and, on ElevenLabs, the client's first message)."""
     settings = providers.settings
     row = await _agent(session, agent)
-    unit = Unit.user(user_id, hash_key(settings)) if user_id else Unit.session()
+    unit = Unit.user(user_id, caller_key(settings)) if user_id else Unit.session()
     prepared = await prepare(
         session, settings, row, kind="session", target=target, unit=unit,
         supplied=variables or {}, user_id=user_id,
@@ -206,7 +234,7 @@ async def start_call(
     number = normalise_number(to)
     if number is None and not to.lower().startswith(("sip:", "sips:")):
         raise InvalidInput(f"{mask(to) if len(to) > 6 else 'the number'} is not a phone number")
-    key = hash_key(settings)
+    key = caller_key(settings)
     unit = Unit.caller(number, key) if number else Unit.session()
     prepared = await prepare(
         session, settings, row, kind="call", target=target, unit=unit,
