@@ -17,6 +17,7 @@ from parley.config import Settings
 from parley.conversations.callers import normalise_number
 from parley.errors import Conflict, NotFound
 from parley.providers.elevenlabs.starts import client_data
+from parley.sessions.cache import cached
 from parley.sessions.repository import StartRepository
 from parley.sessions.routing import Unit
 from parley.sessions.schemas import InitiationRequest
@@ -30,7 +31,11 @@ async def initiate(
     session: AsyncSession, settings: Settings, body: InitiationRequest
 ) -> dict[str, Any]:
     repo = StartRepository(session)
-    agents = await repo.agents_for_remote(TARGET, body.agent_id)
+    agents = await cached(
+        session,
+        ("agents_for_remote", TARGET, body.agent_id),
+        lambda: repo.agents_for_remote(TARGET, body.agent_id),
+    )
     if not agents:
         raise NotFound(f"no Parley agent is applied as ElevenLabs agent {body.agent_id}")
     if len(agents) > 1:

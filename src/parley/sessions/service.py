@@ -26,6 +26,7 @@ from parley.providers.registry import Providers
 from parley.providers.ultravox.adapter import call_metadata
 from parley.sessions import personalise
 from parley.sessions import variables as vars_
+from parley.sessions.cache import cached
 from parley.sessions.repository import Binding, StartRepository
 from parley.sessions.routing import Route, Unit, choose_route
 
@@ -111,7 +112,11 @@ async def prepare(
     """Route, variables and the (not yet flushed) start record for one start."""
     repo = StartRepository(session)
     route = await choose_route(session, agent, unit=unit, target=target)
-    binding = await repo.binding(agent.id, route.target, route.version_number)
+    binding = await cached(
+        session,
+        ("binding", agent.id, route.target, route.version_number),
+        lambda: repo.binding(agent.id, route.target, route.version_number),
+    )
     if binding is None:
         raise NotFound(
             f"agent {agent.name!r} version {route.version_number} is not applied to {route.target}"
