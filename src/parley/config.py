@@ -82,6 +82,20 @@ class Settings(BaseSettings):
     webhook_future_s: float = Field(
         default=300.0, ge=0, description="How far ahead of our clock a signed timestamp may be."
     )
+    # Conversation starts (docs/sessions.md). The initiation webhook refuses every request
+    # while its secret is unset; ElevenLabs sends it as a configured request header.
+    elevenlabs_initiation_secret: SecretStr | None = None
+    elevenlabs_initiation_header: str = Field(
+        default="X-Parley-Initiation-Secret",
+        description="The request header ElevenLabs is configured to send the secret in.",
+    )
+    secret_variables: SecretStr | None = Field(
+        default=None,
+        description=(
+            "JSON object of values for variables declared `secret: true` (e.g. a tool's token);"
+            " values a caller supplies win. Never logged or stored."
+        ),
+    )
     # Jobs: persisted, retried with exponential backoff, parked after this many attempts.
     job_max_attempts: int = Field(default=8, ge=1)
     job_backoff_s: float = Field(default=10.0, gt=0, description="Delay before the 1st retry.")

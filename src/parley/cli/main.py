@@ -14,6 +14,7 @@ from parley.cli import (
     jobs,
     resources,
     server,
+    sessions,
     tokens,
     voices,
 )
@@ -34,6 +35,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(voices.app, name="voices")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(experiments.app, name="experiments")
+app.add_typer(sessions.sessions_app, name="sessions")
+app.add_typer(sessions.calls_app, name="calls")
 app.command()(server.serve)
 app.command()(server.openapi)
 app.command()(emulate.emulate)

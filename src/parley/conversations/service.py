@@ -31,6 +31,7 @@ from parley.db.base import utcnow
 from parley.errors import InvalidInput, NotFound
 from parley.experiments import outcomes as experiment_outcomes
 from parley.models import Conversation, ConversationTurn
+from parley.sessions.attribution import start_for
 
 MAX_PAGE = 200
 MAX_LABEL = 256
@@ -102,6 +103,12 @@ async def store(
     """Insert or update the record's row (and replace its turns); True when it was new."""
     repo = ConversationRepository(session)
     agent_id, version = await _attribute(repo, record)
+    # A conversation Parley started is attributed by its start (route, experiment arm).
+    start = await start_for(
+        session, record.provider, record.remote_id, record.dynamic_variables, record.metadata
+    )
+    if start is not None:
+        agent_id, version = start.agent_id, start.version_number
     spec = await repo.version_spec(agent_id, version) if agent_id and version else None
     names = _declared_secrets(spec)
     values = redact.secret_values(record.dynamic_variables, names)
@@ -117,6 +124,8 @@ async def store(
     row.remote_branch_id = record.remote_branch_id
     row.remote_version_id = record.remote_version_id
     row.user_id = record.user_id
+    if start is not None:
+        row.experiment, row.arm = start.experiment, start.arm
     row.caller_hash = (
         caller_hash(record.caller_number, caller_key) if record.caller_number else None
     )

@@ -6,6 +6,7 @@ from parley.models.analytics_rollup import AnalyticsDirty, AnalyticsRollup
 from parley.models.api_token import ApiToken
 from parley.models.audit_event import AuditEvent
 from parley.models.conversation import Conversation, ConversationLabel
+from parley.models.conversation_start import ConversationStart
 from parley.models.conversation_turn import ConversationTurn
 from parley.models.experiment import (
     Experiment,
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEvent",
     "Conversation",
     "ConversationLabel",
+    "ConversationStart",
     "ConversationTurn",
     "Experiment",
     "ExperimentArm",

@@ -222,3 +222,65 @@ class AgentProvider(Protocol):
     def open_audio(self, remote_id: str) -> AbstractAsyncContextManager[Recording]:
         """The conversation's recording, streamed while the context is open;
         `ProviderNotFound` on entering when the provider has none (or not yet)."""
+
+
+# --- Starting conversations (the sessions flow) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartTarget:
+    """Where a conversation starts: the provider agent (and pinned branch/version) of a route."""
+
+    remote_agent_id: str
+    remote_version_id: str | None = None
+    remote_branch_id: str | None = None
+
+
+@dataclass
+class StartRequest:
+    """Everything a provider needs to start one conversation, in Parley's words.
+
+    `variables` are the non-secret dynamic variables; `secrets` the secret ones (a provider
+    that can keep them from the LLM sends them marked, one that cannot leaves them out);
+    `stamps` are Parley's attribution labels, sent where the provider keeps them with the call.
+    """
+
+    target: StartTarget
+    variables: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, Any] = field(default_factory=dict)
+    stamps: dict[str, str] = field(default_factory=dict)
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PhoneLine:
+    """How an outbound call is placed: the provider's phone line or trunk, and the callee."""
+
+    to_number: str
+    line: str  # ElevenLabs: phone number id; Ultravox: the `from` number / SIP URI
+    via: str | None = None  # twilio | sip_trunk | telnyx | plivo | sip (None: provider default)
+
+
+@dataclass
+class Started:
+    """What a provider answered: its conversation id when known, and how to join."""
+
+    remote_conversation_id: str | None = None
+    join_url: str | None = None
+    call_sid: str | None = None
+    # ElevenLabs: the initiation message the browser sends first (holds secret values: the
+    # response to the caller only, never stored).
+    client_data: dict[str, Any] | None = None
+
+
+class StartProvider(Protocol):
+    """Starting conversations on one provider (the adapters implement it next to AgentProvider)."""
+
+    async def start_web(self, request: StartRequest) -> Started:
+        """A browser/WebSocket conversation the client joins with `join_url`."""
+
+    async def start_phone(self, request: StartRequest, phone: PhoneLine) -> Started:
+        """An outbound phone call."""
+
+    def initiation_answer(self, request: StartRequest) -> dict[str, Any]:
+        """The answer to an inbound call's initiation webhook (ElevenLabs only)."""

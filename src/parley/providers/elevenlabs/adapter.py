@@ -22,13 +22,16 @@ from parley.conversations.schemas import ConversationRecord, ConversationRef
 from parley.providers.base import (
     Capabilities,
     Compiled,
+    PhoneLine,
     Recording,
     References,
     RemoteAgent,
+    Started,
+    StartRequest,
     Voice,
 )
 from parley.providers.elevenlabs import compile as compiler
-from parley.providers.elevenlabs import conversation_adapter, voices
+from parley.providers.elevenlabs import conversation_adapter, starts, voices
 from parley.providers.elevenlabs.resource_adapter import ElevenLabsResources
 from parley.providers.errors import ProviderError, ProviderUnavailable, from_response
 
@@ -154,6 +157,15 @@ class ElevenLabsAdapter:
 
     def open_audio(self, remote_id: str) -> AbstractAsyncContextManager[Recording]:
         return conversation_adapter.open_audio(self, remote_id)
+
+    async def start_web(self, request: StartRequest) -> Started:
+        return await starts.start_web(self, request)
+
+    async def start_phone(self, request: StartRequest, phone: PhoneLine) -> Started:
+        return await starts.start_phone(self, request, phone)
+
+    def initiation_answer(self, request: StartRequest) -> dict[str, Any]:
+        return starts.client_data(request, inbound=True)
 
 
 def _remote(agent: Any) -> RemoteAgent:

@@ -13,9 +13,19 @@ from typing import Any
 
 import httpx
 
-from parley.providers.base import Capabilities, Compiled, References, RemoteAgent, Voice
+from parley.providers.base import (
+    Capabilities,
+    Compiled,
+    PhoneLine,
+    References,
+    RemoteAgent,
+    Started,
+    StartRequest,
+    Voice,
+)
+from parley.providers.errors import ProviderRejected
 from parley.providers.ultravox import compile as compiler
-from parley.providers.ultravox import voices
+from parley.providers.ultravox import starts, voices
 from parley.providers.ultravox.client import UltravoxClient
 from parley.providers.ultravox.resource_adapter import UltravoxResources
 
@@ -82,6 +92,15 @@ class UltravoxAdapter:
         from parley.providers.ultravox import conversation_adapter
 
         return conversation_adapter.open_audio(self.client, remote_id)
+
+    async def start_web(self, request: StartRequest) -> Started:
+        return await starts.start_web(self, request)
+
+    async def start_phone(self, request: StartRequest, phone: PhoneLine) -> Started:
+        return await starts.start_phone(self, request, phone)
+
+    def initiation_answer(self, request: StartRequest) -> dict[str, Any]:
+        raise ProviderRejected("ultravox", "Ultravox has no inbound initiation webhook")
 
 
 def _remote(agent: dict[str, Any]) -> RemoteAgent:

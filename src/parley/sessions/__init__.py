@@ -1,0 +1,1 @@
+"""Conversation start: web sessions, outbound calls and the inbound initiation webhook."""
