@@ -3,7 +3,7 @@
 It validates and applies the example agents, edits one, shows the plan and the new version,
 rolls it back, prints the history, proves that export round-trips, serves the API on a local
 port and calls it with a fresh token, then takes the agents live on the emulated providers
-(`demo_providers`). Later issues add calls, webhooks and experiments to this same command.
+(`demo_providers`), and ends with an experiment judged on live traffic (`demo_experiment`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from parley.agents.provenance import git_provenance
 from parley.agents.spec import AgentSpec
 from parley.agents.validate import check_paths
 from parley.cli import agents_output as show
-from parley.cli import demo_providers
+from parley.cli import demo_experiment, demo_providers
 from parley.config import settings_with
 from parley.db import migrate
 from parley.db.engine import create_engine, session_factory, session_scope
@@ -34,12 +34,15 @@ EDITED = "etf-sales-specialist"
 AUTHOR = "demo"
 
 
-def run_demo() -> None:
+def run_demo(*, keep_serving: bool | None = None) -> None:
     if not EXAMPLES.is_dir():
         raise SystemExit(f"the demo needs the example specs at {EXAMPLES} (run it from a clone)")
     work = Path(tempfile.mkdtemp(prefix="parley-demo-"))
+    serve = demo_experiment.interactive() if keep_serving is None else keep_serving
     try:
-        asyncio.run(_demo(work, Console(highlight=False)))
+        asyncio.run(_demo(work, Console(highlight=False), serve))
+    except KeyboardInterrupt:
+        pass
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -54,7 +57,7 @@ def _sourced(paths: list[Path]) -> list[service.SourcedSpec]:
     ]
 
 
-async def _demo(work: Path, out: Console) -> None:
+async def _demo(work: Path, out: Console, keep_serving: bool) -> None:
     specs_dir = work / "agents"
     shutil.copytree(EXAMPLES, specs_dir)
     conf = settings_with(data_dir=work / "data")
@@ -114,11 +117,13 @@ async def _demo(work: Path, out: Console) -> None:
         out.print(Rule("9. the API: bearer token, then /api/v1/agents"))
         await _api_tour(conf, out)
 
-        await demo_providers.tour(conf, sessions, specs_dir, work, out, _free_port(), EDITED)
+        await demo_providers.tour(
+            conf, sessions, specs_dir, work, out, (_free_port(), _free_port()), EDITED, keep_serving
+        )
     finally:
         await engine.dispose()
     out.print(Rule("done"))
-    out.print("Next: `parley agents --help`, and docs/agent-spec.md for the spec format.")
+    out.print("Next: `parley --help`, docs/agent-spec.md (agents as code) and docs/experiments.md.")
 
 
 def _edit(path: Path) -> None:

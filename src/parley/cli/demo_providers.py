@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from parley.agents import pull, remote, service
 from parley.agents.validate import check_paths
 from parley.cli import agents_output as show
-from parley.cli import conversations_output, resources_output
+from parley.cli import conversations_output, demo_experiment, resources_output
 from parley.config import Settings
 from parley.conversations import service as conversation_service
 from parley.conversations import sync
@@ -71,11 +71,12 @@ async def tour(
     specs_dir: Path,
     work: Path,
     out: Console,
-    port: int,
+    ports: tuple[int, int],
     edited: str,
+    keep_serving: bool,
 ) -> None:
     names = sorted(s.name for s in check_paths([specs_dir]).valid)
-    async with served_emulator(port) as url, httpx.AsyncClient(base_url=url) as raw:
+    async with served_emulator(ports[0]) as url, httpx.AsyncClient(base_url=url) as raw:
         out.print(f"emulator serving ElevenLabs at {url}/elevenlabs, Ultravox at {url}/ultravox")
         settings = with_providers(conf, url)
         async with Providers(settings) as providers:
@@ -192,3 +193,7 @@ async def tour(
             async with session_scope(sessions) as session:
                 again = await sync.sync(session, providers)
             out.print(f"sync again: {again.total('new')} new (the watermark remembers)")
+
+        await demo_experiment.act(
+            settings, sessions, raw, out, agent=edited, port=ports[1], keep_serving=keep_serving
+        )

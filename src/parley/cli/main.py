@@ -44,11 +44,17 @@ app.command()(analytics.analytics)
 
 
 @app.command()
-def demo() -> None:
-    """Run the demo: agents as code end to end on a throwaway embedded database."""
+def demo(
+    serve: bool | None = typer.Option(
+        None,
+        "--serve/--exit",
+        help="Keep the API running at the end (default: only in an interactive terminal).",
+    ),
+) -> None:
+    """Run the demo: agents as code, both providers, then an experiment on live traffic."""
     from parley.cli.demo import run_demo
 
-    run_demo()
+    run_demo(keep_serving=serve)
 
 
 @app.command()

@@ -1,0 +1,306 @@
+"""The demo's last act: an experiment judged on live traffic, end to end over HTTP.
+
+Parley's API is served on a local port with the job runner on; the emulated ElevenLabs sends
+its signed post-call webhooks there. Two versions of the sales agent are the arms, and the
+emulator is told the truth (the calmer version books meetings more often). Conversations start
+through Parley's own APIs, outbound calls (`POST /api/v1/calls`) and browser sessions (`POST
+/api/v1/sessions`, then the WebSocket the browser would open), each routed by the experiment;
+the webhooks come back, the outcomes are folded into the experiment, and Parley evaluates it
+after every batch until the always-valid test calls a winner and promotes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import httpx
+import uvicorn
+from pydantic import SecretStr
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.rule import Rule
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from parley.app import create_app
+from parley.cli.experiments import render
+from parley.config import Settings
+from parley.db.engine import session_scope
+from parley.experiments.schemas import ExperimentReport
+from parley.models import Agent, ProviderAgent
+from parley.tokens import service as tokens
+
+EL_KEY = "xi-demo-key"
+BATCH = 50
+MAX_CONVERSATIONS = 600
+BROWSER_SHARE = 10  # one conversation in ten is a browser session, the rest are phone calls
+TRUTH = {  # meetings booked: what the emulator's callers will do with each version
+    "control": 0.16,
+    "calmer": 0.32,
+}
+VARIABLES = {"advisor_name": "Dana", "firm_name": "Whitfield Advisory", "crm_token": "crm-demo"}
+EXPERIMENT = """\
+name: calmer-opener
+agent: {agent}
+description: Does the calmer opening book more meetings with advisors?
+unit: caller
+metric: data.meeting_booked
+arms:
+  - {{name: control, version: {control}, target: elevenlabs}}
+  - {{name: calmer, version: {treatment}, target: elevenlabs}}
+guardrails:
+  - {{metric: duration, margin: 60}}
+maturity_minutes: 0
+expected_total: 400
+promotion: auto
+"""
+
+
+@asynccontextmanager
+async def served(settings: Settings, port: int) -> AsyncIterator[str]:
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def _arms(
+    sessions: async_sessionmaker[AsyncSession], agent: str
+) -> tuple[int, int, str, dict[int, str]]:
+    """(control version, treatment version, remote agent id, remote version id per version)."""
+    async with session_scope(sessions) as session:
+        row = await session.scalar(select(Agent).where(Agent.name == agent))
+        assert row is not None
+        bindings = (
+            await session.scalars(
+                select(ProviderAgent).where(
+                    ProviderAgent.agent_id == row.id, ProviderAgent.target == "elevenlabs"
+                )
+            )
+        ).all()
+    versions = {b.version_number: b.remote_version_id or "" for b in bindings}
+    control, treatment = sorted(versions)[-2:]
+    return control, treatment, bindings[0].remote_id, versions
+
+
+async def _wire_emulator(raw: httpx.AsyncClient, parley_url: str) -> tuple[str, str]:
+    """Point ElevenLabs' post-call webhook at Parley (its secret signs them); add a phone line."""
+    headers = {"xi-api-key": EL_KEY}
+    hook = await raw.post(
+        "/elevenlabs/v1/workspace/webhooks",
+        headers=headers,
+        json={"settings": {"name": "parley", "webhook_url": f"{parley_url}/webhooks/elevenlabs"}},
+    )
+    hook.raise_for_status()
+    events = ["transcript", "call_initiation_failure"]
+    settings = {"post_call_webhook_id": hook.json()["webhook_id"], "events": events}
+    wired = await raw.patch(
+        "/elevenlabs/v1/convai/settings", headers=headers, json={"webhooks": settings}
+    )
+    wired.raise_for_status()
+    line = await raw.post(
+        "/elevenlabs/v1/convai/phone-numbers",
+        headers=headers,
+        json={
+            "phone_number": "+14155550100",
+            "label": "advisor outreach",
+            "provider": "twilio",
+            "sid": "AC-demo",
+            "token": "twilio-demo",
+        },
+    )
+    line.raise_for_status()
+    return str(hook.json()["webhook_secret"]), str(line.json()["phone_number_id"])
+
+
+async def _browser(client: httpx.AsyncClient, agent: str, user: int) -> None:
+    """What a web page would do: ask Parley for a session, then talk over the WebSocket."""
+    from websockets.asyncio.client import connect
+
+    started = await client.post(
+        "/api/v1/sessions",
+        json={"agent": agent, "target": "elevenlabs", "variables": VARIABLES},
+    )
+    started.raise_for_status()
+    body = started.json()
+    async with connect(body["join_url"]) as ws:
+        await ws.send(json.dumps(body["client_data"]))
+        await ws.recv()  # conversation_initiation_metadata
+        await ws.send(json.dumps({"type": "user_message", "text": "Hi, tell me about the fund."}))
+        for _ in range(20):  # read until the agent has answered
+            message = json.loads(await ws.recv())
+            if message.get("type") == "agent_response":
+                break
+
+
+async def _call(client: httpx.AsyncClient, agent: str, line: str, number: int) -> None:
+    answer = await client.post(
+        "/api/v1/calls",
+        json={
+            "agent": agent,
+            "target": "elevenlabs",
+            "to": f"+1212{number:04d}123",  # ...123: the emulated callee answers
+            "line": line,
+            "variables": VARIABLES,
+        },
+    )
+    answer.raise_for_status()
+
+
+async def _status(client: httpx.AsyncClient, name: str, *, evaluate: bool) -> ExperimentReport:
+    if evaluate:
+        answer = await client.post(f"/api/v1/experiments/{name}/evaluate")
+    else:
+        answer = await client.get(f"/api/v1/experiments/{name}/status")
+    answer.raise_for_status()
+    return ExperimentReport.model_validate(answer.json())
+
+
+async def _counted(client: httpx.AsyncClient, name: str) -> int:
+    report = await _status(client, name, evaluate=False)
+    return sum(row.outcomes for row in report.traffic)
+
+
+async def act(
+    conf: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    raw: httpx.AsyncClient,
+    out: Console,
+    *,
+    agent: str,
+    port: int,
+    keep_serving: bool,
+) -> None:
+    out.print(Rule("16. an experiment on live traffic: which opening books more meetings?"))
+    control, treatment, remote_agent, remote_versions = await _arms(sessions, agent)
+    for arm, version in (("control", control), ("calmer", treatment)):
+        model = {
+            "p_success": 0.6,
+            "data_collection": {"meeting_booked": {"kind": "bernoulli", "p": TRUTH[arm]}},
+            "duration_s": {"kind": "lognormal", "mean": 150, "sd": 50, "min": 20, "max": 900},
+        }
+        rule = {"agent_id": remote_agent, "version_id": remote_versions[version], "model": model}
+        (await raw.post("/_emulator/outcomes", json=rule)).raise_for_status()
+    out.print(
+        f"truth told to the emulator: v{control} books {TRUTH['control']:.0%} of calls, "
+        f"v{treatment} (calmer) {TRUTH['calmer']:.0%}; Parley does not know this"
+    )
+    url = f"http://127.0.0.1:{port}"
+    webhook_secret, line = await _wire_emulator(raw, url)
+    settings = conf.model_copy(
+        update={
+            "elevenlabs_webhook_secret": SecretStr(webhook_secret),
+            "job_poll_s": 0.2,
+            "experiments_interval_s": 0.0,  # the demo evaluates after every batch itself
+        }
+    )
+    async with session_scope(sessions) as session:
+        token = (await tokens.create(session, "demo", actor="demo")).token
+    async with (
+        served(settings, port) as parley_url,
+        httpx.AsyncClient(
+            base_url=parley_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as client,
+    ):
+        out.print(f"Parley's API at {parley_url} (webhooks: {parley_url}/webhooks/elevenlabs)")
+        spec = EXPERIMENT.format(agent=agent, control=control, treatment=treatment)
+        made = await client.post("/api/v1/experiments", json={"yaml": spec})
+        made.raise_for_status()
+        (await client.post("/api/v1/experiments/calmer-opener/start")).raise_for_status()
+        out.print(spec.rstrip(), markup=False, highlight=False)
+        report = await _drive(client, raw, out, agent, line)
+        out.print(Rule("17. the result"))
+        render(out, report)
+        if keep_serving:
+            await _serve_forever(out, parley_url, token)
+
+
+async def _drive(
+    client: httpx.AsyncClient, raw: httpx.AsyncClient, out: Console, agent: str, line: str
+) -> ExperimentReport:
+    """Batches of conversations until Parley decides (or MAX_CONVERSATIONS)."""
+    started = 0
+    report = await _status(client, "calmer-opener", evaluate=False)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=out, transient=False) as bar:
+        task = bar.add_task("conversations judged", total=MAX_CONVERSATIONS)
+        while started < MAX_CONVERSATIONS and report.experiment.status == "running":
+            jobs = []
+            for i in range(started, started + BATCH):
+                if i % BROWSER_SHARE == 0:
+                    jobs.append(_browser(client, agent, i))
+                else:
+                    jobs.append(_call(client, agent, line, i))
+            await _gather_limited(jobs, limit=8)
+            started += BATCH
+            # The calls ring, talk and end on the emulator's clock; moving it sends the webhooks.
+            await raw.post("/_emulator/advance", json={"seconds": 1800})
+            await _wait_for(client, started, bar, task)
+            report = await _status(client, "calmer-opener", evaluate=True)
+            calmer = report.primary.arms[1]
+            bar.update(
+                task,
+                description=f"conversations judged ({report.decision.replace('_', ' ')}; "
+                f"P(calmer beats control) {_pct(calmer.chance_to_beat_control)})",
+            )
+    return report
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+async def _gather_limited(jobs: list[Any], *, limit: int) -> None:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Any) -> None:
+        async with gate:
+            await job
+
+    await asyncio.gather(*(one(job) for job in jobs))
+
+
+async def _wait_for(client: httpx.AsyncClient, started: int, bar: Progress, task: Any) -> None:
+    """Until every started conversation's webhook was received and processed (or 30 s)."""
+    for _ in range(300):
+        counted = await _counted(client, "calmer-opener")
+        bar.update(task, completed=counted)
+        if counted >= started:
+            return
+        await asyncio.sleep(0.1)
+
+
+async def _serve_forever(out: Console, url: str, token: str) -> None:
+    out.print(Rule("the API keeps running: explore it"))
+    out.print(f"token:  {token}", markup=False)
+    for path in (
+        "/docs",
+        "/api/v1/experiments/calmer-opener/status",
+        "/api/v1/conversations?limit=5",
+        "/api/v1/analytics?agent=etf-sales-specialist&group_by=version",
+    ):
+        out.print(f"  {url}{path}", markup=False)
+    out.print(f'e.g. curl -H "Authorization: Bearer {token}" {url}/api/v1/experiments')
+    out.print("Ctrl-C to stop.")
+    with suppress(asyncio.CancelledError):
+        await asyncio.Event().wait()
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
