@@ -3,8 +3,7 @@
 Parley's API is served on a local port with the job runner on; the emulated ElevenLabs sends
 its signed post-call webhooks there. Two versions of the sales agent are the arms, and the
 emulator is told the truth (the calmer version books meetings more often). Conversations start
-through Parley's own APIs, outbound calls (`POST /api/v1/calls`) and browser sessions (`POST
-/api/v1/sessions`, then the WebSocket the browser would open), each routed by the experiment;
+through Parley's own API as outbound calls (`POST /api/v1/calls`), each routed by the experiment;
 the webhooks come back, the outcomes are folded into the experiment, and Parley evaluates it
 after every batch until the always-valid test calls a winner and promotes it.
 """
@@ -12,7 +11,6 @@ after every batch until the always-valid test calls a winner and promotes it.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -38,14 +36,13 @@ from parley.tokens import service as tokens
 EL_KEY = "xi-demo-key"
 BATCH = 50
 MAX_CONVERSATIONS = 600
-BROWSER_SHARE = 10  # one conversation in ten is a browser session, the rest are phone calls
 TRUTH = {  # meetings booked: what the emulator's callers will do with each version
     "control": 0.16,
     "calmer": 0.32,
 }
 VARIABLES = {"advisor_name": "Dana", "firm_name": "Whitfield Advisory", "crm_token": "crm-demo"}
 EXPERIMENT = """\
-name: calmer-opener
+name: calmer_opener
 agent: {agent}
 description: Does the calmer opening book more meetings with advisors?
 unit: caller
@@ -124,26 +121,6 @@ async def _wire_emulator(raw: httpx.AsyncClient, parley_url: str) -> tuple[str, 
     return str(hook.json()["webhook_secret"]), str(line.json()["phone_number_id"])
 
 
-async def _browser(client: httpx.AsyncClient, agent: str, user: int) -> None:
-    """What a web page would do: ask Parley for a session, then talk over the WebSocket."""
-    from websockets.asyncio.client import connect
-
-    started = await client.post(
-        "/api/v1/sessions",
-        json={"agent": agent, "target": "elevenlabs", "variables": VARIABLES},
-    )
-    started.raise_for_status()
-    body = started.json()
-    async with connect(body["join_url"]) as ws:
-        await ws.send(json.dumps(body["client_data"]))
-        await ws.recv()  # conversation_initiation_metadata
-        await ws.send(json.dumps({"type": "user_message", "text": "Hi, tell me about the fund."}))
-        for _ in range(20):  # read until the agent has answered
-            message = json.loads(await ws.recv())
-            if message.get("type") == "agent_response":
-                break
-
-
 async def _call(client: httpx.AsyncClient, agent: str, line: str, number: int) -> None:
     answer = await client.post(
         "/api/v1/calls",
@@ -203,10 +180,13 @@ async def act(
             "elevenlabs_webhook_secret": SecretStr(webhook_secret),
             "job_poll_s": 0.2,
             "experiments_interval_s": 0.0,  # the demo evaluates after every batch itself
+            # The demo fast-forwards the emulator's clock (calls ring and talk in simulated
+            # time), so its webhook signatures are dated hours ahead of the real clock.
+            "webhook_future_s": 86400.0,
         }
     )
     async with session_scope(sessions) as session:
-        token = (await tokens.create(session, "demo", actor="demo")).token
+        token = (await tokens.create(session, "demo-experiment", actor="demo")).token
     async with (
         served(settings, port) as parley_url,
         httpx.AsyncClient(
@@ -216,12 +196,18 @@ async def act(
         out.print(f"Parley's API at {parley_url} (webhooks: {parley_url}/webhooks/elevenlabs)")
         spec = EXPERIMENT.format(agent=agent, control=control, treatment=treatment)
         made = await client.post("/api/v1/experiments", json={"yaml": spec})
-        made.raise_for_status()
-        (await client.post("/api/v1/experiments/calmer-opener/start")).raise_for_status()
+        if made.status_code != 201:
+            raise RuntimeError(f"creating the experiment failed: {made.text}")
+        (await client.post("/api/v1/experiments/calmer_opener/start")).raise_for_status()
         out.print(spec.rstrip(), markup=False, highlight=False)
         report = await _drive(client, raw, out, agent, line)
         out.print(Rule("17. the result"))
         render(out, report)
+        out.print(
+            "[yellow]known gap:[/] ElevenLabs outbound calls pin a branch, not a version; both "
+            "arms live on the agent's main branch, so every call reached its newest version and "
+            "the arms cannot differ yet (serving each arm from its own branch is the next step)."
+        )
         if keep_serving:
             await _serve_forever(out, parley_url, token)
 
@@ -231,7 +217,7 @@ async def _drive(
 ) -> ExperimentReport:
     """Batches of conversations until Parley decides (or MAX_CONVERSATIONS)."""
     started = 0
-    report = await _status(client, "calmer-opener", evaluate=False)
+    report = await _status(client, "calmer_opener", evaluate=False)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -241,18 +227,13 @@ async def _drive(
     with Progress(*columns, console=out, transient=False) as bar:
         task = bar.add_task("conversations judged", total=MAX_CONVERSATIONS)
         while started < MAX_CONVERSATIONS and report.experiment.status == "running":
-            jobs = []
-            for i in range(started, started + BATCH):
-                if i % BROWSER_SHARE == 0:
-                    jobs.append(_browser(client, agent, i))
-                else:
-                    jobs.append(_call(client, agent, line, i))
+            jobs = [_call(client, agent, line, i) for i in range(started, started + BATCH)]
             await _gather_limited(jobs, limit=8)
             started += BATCH
             # The calls ring, talk and end on the emulator's clock; moving it sends the webhooks.
             await raw.post("/_emulator/advance", json={"seconds": 1800})
             await _wait_for(client, started, bar, task)
-            report = await _status(client, "calmer-opener", evaluate=True)
+            report = await _status(client, "calmer_opener", evaluate=True)
             calmer = report.primary.arms[1]
             bar.update(
                 task,
@@ -279,7 +260,7 @@ async def _gather_limited(jobs: list[Any], *, limit: int) -> None:
 async def _wait_for(client: httpx.AsyncClient, started: int, bar: Progress, task: Any) -> None:
     """Until every started conversation's webhook was received and processed (or 30 s)."""
     for _ in range(300):
-        counted = await _counted(client, "calmer-opener")
+        counted = await _counted(client, "calmer_opener")
         bar.update(task, completed=counted)
         if counted >= started:
             return
@@ -291,7 +272,7 @@ async def _serve_forever(out: Console, url: str, token: str) -> None:
     out.print(f"token:  {token}", markup=False)
     for path in (
         "/docs",
-        "/api/v1/experiments/calmer-opener/status",
+        "/api/v1/experiments/calmer_opener/status",
         "/api/v1/conversations?limit=5",
         "/api/v1/analytics?agent=etf-sales-specialist&group_by=version",
     ):
