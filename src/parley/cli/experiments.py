@@ -192,7 +192,7 @@ def power(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """How long until a lift is detectable: power after 1-4 weeks, days to 80 % power."""
-    from parley.experiments.routes import power_answer
+    from parley.experiments.planning import power_answer
     from parley.experiments.stats.power import binomial_variance
 
     if std_dev is None and not 0 < baseline < 1:

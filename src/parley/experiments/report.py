@@ -26,7 +26,7 @@ from parley.experiments.schemas import (
     SrmView,
 )
 from parley.experiments.spec import ExperimentSpec, Guardrail, MetricKind
-from parley.experiments.stats.analysis import analyse_metric, has_minimum_data
+from parley.experiments.stats.analysis import ArmEstimate, analyse_metric, has_minimum_data
 from parley.experiments.stats.bandit import prob_best
 from parley.experiments.stats.moments import ArmStats, ProportionStats, SampleStats, effect
 from parley.experiments.stats.sequential import SequentialResult, sequential_one_sided_bounds
@@ -95,12 +95,8 @@ def primary_result(
     return MetricResult(metric=spec.metric.metric, kind=kind, arms=rows), stats
 
 
-def _estimate(estimate: object) -> dict[str, float]:
-    return {
-        "n": getattr(estimate, "n", 0),
-        "mean": getattr(estimate, "mean", 0.0),
-        "std_dev": getattr(estimate, "std_dev", 0.0),
-    }
+def _estimate(estimate: ArmEstimate) -> dict[str, float]:
+    return {"n": estimate.n, "mean": estimate.mean, "std_dev": estimate.std_dev}
 
 
 def guardrail_results(

@@ -15,6 +15,7 @@ from parley.config import Settings
 from parley.deps import Caller, Session
 from parley.errors import InvalidInput
 from parley.experiments import decisions, service
+from parley.experiments.planning import PowerAnswer, power_answer
 from parley.experiments.schemas import ExperimentReport, ExperimentView
 from parley.experiments.spec import check
 from parley.experiments.stats import power as power_calc
@@ -43,18 +44,6 @@ class PromoteInput(BaseModel):
 class ArmPauseInput(BaseModel):
     paused: bool = True
     reason: str | None = None
-
-
-class PowerAnswer(BaseModel):
-    baseline: float
-    relative_lift: float
-    per_day: float
-    arms: int
-    variance: float
-    fixed_power_at: dict[str, float]
-    sequential_power_at: dict[str, float]
-    days_to_80_percent_fixed: float | None
-    days_to_80_percent_sequential: float | None
 
 
 def _providers(request: Request) -> Providers:
@@ -93,40 +82,6 @@ async def power(
         )
     variance = std_dev**2 if std_dev is not None else power_calc.binomial_variance(baseline)
     return power_answer(baseline, lift, per_day, arms, variance, alpha, expected_total)
-
-
-def power_answer(
-    baseline: float,
-    lift: float,
-    per_day: float,
-    arms: int,
-    variance: float,
-    alpha: float,
-    expected_total: int,
-) -> PowerAnswer:
-    def at(days: float, n_star: float | None) -> float:
-        return power_calc.power(
-            baseline, variance, lift, per_day * days, arms, alpha=alpha, n_star=n_star
-        )
-
-    def days_to(target: float, n_star: float | None) -> float | None:
-        for day in range(1, 366):
-            if at(day, n_star) >= target:
-                return float(day)
-        return None
-
-    marks = (7, 14, 28)
-    return PowerAnswer(
-        baseline=baseline,
-        relative_lift=lift,
-        per_day=per_day,
-        arms=arms,
-        variance=variance,
-        fixed_power_at={f"{d}d": at(d, None) for d in marks},
-        sequential_power_at={f"{d}d": at(d, expected_total) for d in marks},
-        days_to_80_percent_fixed=days_to(0.8, None),
-        days_to_80_percent_sequential=days_to(0.8, expected_total),
-    )
 
 
 @router.get("/{name}", response_model=ExperimentView)
