@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
+from parley.db.base import utcnow
 from parley.models import Agent, AgentVersion, Conversation, ConversationStart, ProviderAgent
 
 RECENT = 5
@@ -91,27 +92,29 @@ class StartRepository:
 
     async def history(
         self, agent_id: int, *, caller_hash: str | None = None, user_id: str | None = None
-    ) -> tuple[int, Sequence[Conversation]]:
-        """How many conversations this caller/user had with the agent, and the latest few."""
+    ) -> tuple[int, list[Past]]:
+        """How many conversations this caller/user had with the agent, and the latest few: one
+        query (the count as a window over every match, taken before the LIMIT), and only the
+        columns personalisation reads (never the raw payload)."""
         if caller_hash is not None:
             where = Conversation.caller_hash == caller_hash
         elif user_id is not None:
             where = Conversation.user_id == user_id
         else:
             return 0, []
-        scope = (where, Conversation.agent_id == agent_id)
-        count = await self.session.scalar(
-            select(func.count()).select_from(Conversation).where(*scope)
-        )
-        recent = (
-            await self.session.scalars(
-                select(Conversation)
-                .where(*scope)
-                .order_by(Conversation.started_at.desc(), Conversation.id.desc())
-                .limit(5)
+        query = (
+            select(
+                Conversation.started_at,
+                Conversation.summary,
+                Conversation.data_collection,
+                func.count().over().label("total"),
             )
-        ).all()
-        return int(count or 0), recent
+            .where(where, Conversation.agent_id == agent_id)
+            .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+            .limit(RECENT)
+        )
+        rows = (await self.session.execute(query)).all()
+        return (int(rows[0].total) if rows else 0), [Past(*row[:3]) for row in rows]
 
     async def by_token(self, token: str) -> ConversationStart | None:
         return await self.session.scalar(
@@ -145,8 +148,24 @@ class StartRepository:
             query = query.where(ConversationStart.agent_id == agent_id)
         return (await self.session.scalars(query)).all()
 
-    def add(self, obj: Any) -> None:
-        self.session.add(obj)
+    async def insert_starts(self, rows: Sequence[ConversationStart]) -> None:
+        """Insert start records as one multi-row statement (Core: the objects stay transient,
+        so a batch that fails can be written again as it is)."""
+        if not rows:
+            return
+        now = utcnow()
+        await self.session.execute(insert(_STARTS), [_values(row, now) for row in rows])
 
-    async def flush(self) -> None:
-        await self.session.flush()
+
+_STARTS = cast(Table, ConversationStart.__table__)
+_START_COLUMNS = tuple(c.key for c in _STARTS.columns if c.key != "id")
+
+
+def _values(row: ConversationStart, now: datetime) -> dict[str, Any]:
+    """A start's column values, with the model's defaults where the object has none (Core
+    applies no ORM defaults to a multi-row insert's missing values)."""
+    values = {key: getattr(row, key) for key in _START_COLUMNS}
+    values["created_at"] = values["created_at"] or now
+    if values["variables"] is None:
+        values["variables"] = {}
+    return values

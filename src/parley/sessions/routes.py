@@ -1,10 +1,11 @@
 """`POST /api/v1/sessions`, `POST /api/v1/calls` and the ElevenLabs inbound initiation webhook.
 
 Routes parse only. The start endpoints take a bearer token like every `/api` route; a start the
-provider refused is still recorded (status `failed`), so the error is answered without raising
-and the request's unit of work commits the record. The initiation webhook has no bearer token:
-ElevenLabs sends a shared secret in a configured request header, compared in constant time;
-while `PARLEY_ELEVENLABS_INITIATION_SECRET` is unset every request is refused.
+provider refused is still recorded (status `failed`), so the error is answered without raising.
+Starts are written through one `StartCommit` per app (created on first use): concurrent starts
+share a transaction, and each answer waits for its commit. The initiation webhook has no bearer
+token: ElevenLabs sends a shared secret in a configured request header, compared in constant
+time; while `PARLEY_ELEVENLABS_INITIATION_SECRET` is unset every request is refused.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from parley.deps import Caller, Session
 from parley.errors import BadRequest, Unauthorized
 from parley.providers.registry import Providers
 from parley.sessions import inbound, service
+from parley.sessions.recorder import StartCommit
 from parley.sessions.schemas import (
     CallRequest,
     CallStarted,
@@ -40,6 +42,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Unknown, reserved, malformed or missing variables; ambiguous target."},
     502: {"description": "The provider failed or refused; the start is recorded as failed."},
 }
+
+
+def recorder(request: Request) -> StartCommit:
+    """The app's group commit for starts (created on first use, for the app's engine)."""
+    state = request.app.state
+    found: StartCommit | None = getattr(state, "start_commit", None)
+    if found is None or found.engine is not state.engine:
+        found = state.start_commit = StartCommit(state.engine)
+    return found
 
 
 def _providers(request: Request) -> Providers:
@@ -81,7 +92,7 @@ async def start_session(
     async with _providers(request) as providers:
         outcome = await service.start_session(
             session, providers, agent=body.agent, target=body.target, user_id=body.user_id,
-            variables=dict(body.variables),
+            variables=dict(body.variables), recorder=recorder(request),
         )  # fmt: skip
     if outcome.error is not None or outcome.started is None:
         return _failed(outcome)
@@ -102,6 +113,7 @@ async def start_call(
         outcome = await service.start_call(
             session, providers, agent=body.agent, to=body.to, line=body.line, via=body.via,
             target=body.target, user_id=body.user_id, variables=dict(body.variables),
+            recorder=recorder(request),
         )  # fmt: skip
     if outcome.error is not None or outcome.started is None:
         return _failed(outcome)
@@ -135,4 +147,4 @@ async def conversation_initiation(request: Request, session: Session) -> dict[st
         body = InitiationRequest.model_validate(json.loads(raw))
     except (ValueError, ValidationError):
         raise BadRequest("the body is not an initiation request") from None
-    return await inbound.initiate(session, settings, body)
+    return await inbound.initiate(session, settings, body, recorder(request))
