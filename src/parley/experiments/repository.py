@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,14 @@ class Delta(NamedTuple):
     n: int
     total: float
     squares: float
+
+
+# Read by every conversation start: built once (building a statement costs more than running it).
+_RUNNING_FOR = (
+    select(Experiment.id)
+    .where(Experiment.agent_id == bindparam("agent_id"), Experiment.status == "running")
+    .limit(1)
+)
 
 
 class ExperimentRepository:
@@ -64,10 +72,10 @@ class ExperimentRepository:
 
     async def running_for(self, agent_id: int) -> Experiment | None:
         """The experiment that routes this agent's new conversations (at most one runs)."""
-        query = select(Experiment).where(
-            Experiment.agent_id == agent_id, Experiment.status == "running"
-        )
-        return (await self.session.execute(query.limit(1))).scalar_one_or_none()
+        # The id first, in Core: most starts find none, and then no ORM work is done at all.
+        conn = await self.session.connection()
+        found = (await conn.execute(_RUNNING_FOR, {"agent_id": agent_id})).scalar()
+        return None if found is None else await self.session.get(Experiment, found)
 
     async def active_for(self, agent_id: int) -> Sequence[Experiment]:
         query = select(Experiment).where(

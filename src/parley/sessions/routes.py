@@ -2,8 +2,8 @@
 
 Routes parse only. The start endpoints take a bearer token like every `/api` route; a start the
 provider refused is still recorded (status `failed`), so the error is answered without raising.
-Starts are written through one `StartCommit` per app (created on first use): concurrent starts
-share a transaction, and each answer waits for its commit. The initiation webhook has no bearer
+Starts are written through the app's `StartCommit`: concurrent starts share a transaction, and
+each answer waits for its commit. The initiation webhook has no bearer
 token: ElevenLabs sends a shared secret in a configured request header, compared in constant
 time; while `PARLEY_ELEVENLABS_INITIATION_SECRET` is unset every request is refused.
 """
@@ -45,11 +45,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def recorder(request: Request) -> StartCommit:
-    """The app's group commit for starts (created on first use, for the app's engine)."""
-    state = request.app.state
-    found: StartCommit | None = getattr(state, "start_commit", None)
-    if found is None or found.engine is not state.engine:
-        found = state.start_commit = StartCommit(state.engine)
+    """The app's group commit for starts (opened with the app, `app.create_app`)."""
+    found: StartCommit = request.app.state.start_commit
     return found
 
 
