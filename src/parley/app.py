@@ -1,9 +1,10 @@
 """`create_app()`: the FastAPI application with its routers, error handlers and lifespan.
 
-The lifespan opens the database engine (migrating the schema first when `auto_migrate` is on)
-and the group commit that writes conversation starts (on an engine of its own), starts the
-in-process job runner (embedded mode; `job_runner=false` leaves jobs to `parley jobs run`
-workers) and stops them all on shutdown. Tests pass their own settings; `parley serve` uses
+The lifespan opens the database engine (migrating the schema first when `auto_migrate` is on),
+the group commit that writes conversation starts (on an engine of its own) and the providers'
+connection pools that start routes lend to their adapters, starts the in-process job runner
+(embedded mode; `job_runner=false` leaves jobs to `parley jobs run` workers) and stops them all
+on shutdown. Tests pass their own settings; `parley serve` uses
 the process settings.
 """
 
@@ -21,6 +22,7 @@ from parley.db import migrate
 from parley.db.engine import create_engine, session_factory
 from parley.jobs.runner import Runner
 from parley.jobs.schemas import JobContext
+from parley.providers import registry
 from parley.sessions.recorder import StartCommit
 
 
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # could take every connection while the batch that would answer them waits for one.
         writer = create_engine(settings.resolved_database_url)
         app.state.start_commit = StartCommit(writer)
+        app.state.provider_pools = registry.pools()  # lent to each request's `Providers`
         runner = Runner(app.state.sessions, JobContext(settings))
         app.state.job_runner = runner
         if settings.job_runner:
@@ -47,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await runner.stop()
+            for pool in app.state.provider_pools.values():
+                await pool.aclose()
             await writer.dispose()
             await engine.dispose()
 

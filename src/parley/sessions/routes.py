@@ -51,9 +51,10 @@ def recorder(request: Request) -> StartCommit:
 
 
 def _providers(request: Request) -> Providers:
-    settings: Settings = request.app.state.settings
-    transports = getattr(request.app.state, "provider_transports", None)
-    return Providers(settings, transports=transports)
+    """This request's adapters, on the app's connection pools (`app.create_app`)."""
+    state = request.app.state
+    transports = getattr(state, "provider_transports", None)
+    return Providers(state.settings, transports=transports, pools=state.provider_pools)
 
 
 def _info(outcome: service.Outcome) -> dict[str, Any]:
