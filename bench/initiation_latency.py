@@ -13,9 +13,11 @@ Before measuring, the example agents are applied to the emulator, and `--callers
 then driven open-loop: request i is sent at t0 + i/rate whatever happened to earlier ones, and
 its latency counts from that scheduled time (so queueing is not hidden: no coordinated
 omission). Maximum throughput is measured closed-loop with `--concurrency` clients back to
-back. Every initiation request is a different caller, so every answer does the full work
-(route, spec, history, insert). The session start includes one provider call (a signed URL
-from the emulator), on the same machine.
+back. Initiation requests cycle through the `--callers` callers with a new call sid each, so
+every answer does the full work (route, spec, history, insert). The server's CPU time per
+answered request at the steady rate (all its threads, from /proc) is reported too: on a shared
+machine it says what the work costs where latencies say mostly how busy the machine was. The
+session start includes one provider call (a signed URL from the emulator), on the same machine.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import httpx
 from fastapi import FastAPI, Request
 
 from _common import ROOT, machine, machine_line, percentile, table, tool, write_json
-from _servers import free_port, server
+from _servers import cpu_seconds, free_port, server
 
 SECRET = "bench-initiation-secret"
 HEADER = "X-Parley-Initiation-Secret"
@@ -190,11 +192,16 @@ def session_sender(token: str) -> Send:
     return send
 
 
-async def measure(base: str, send: Send, args: argparse.Namespace, rate: float) -> dict[str, Any]:
+async def measure(
+    base: str, send: Send, args: argparse.Namespace, rate: float, pid: int
+) -> dict[str, Any]:
     pool = Pool(base)
     try:
         await closed_loop(pool, send, 8, args.warmup, offset=10**7)  # warm-up
+        before = cpu_seconds(pid)
         steady = await open_loop(pool, send, rate, args.seconds)
+        # The server's own CPU time (all its threads) per answered request at the steady rate.
+        steady["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / max(1, steady["ok"])
         peak = await closed_loop(pool, send, args.concurrency, args.seconds / 2, offset=2 * 10**7)
     finally:
         pool.close()
@@ -316,22 +323,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 print("prepared; measuring Parley", file=sys.stderr)
                 serve = [str(tool("parley")), "serve", "--port", str(parley_port)]
                 parley = f"http://127.0.0.1:{parley_port}"
-                with server(serve, parley_env, tmp, f"{parley}/readyz"):
+                with server(serve, parley_env, tmp, f"{parley}/readyz") as proc:
                     init = initiation_sender(remote_agent, args.callers)
-                    results["initiation"] = asyncio.run(measure(parley, init, args, args.rate))
+                    results["initiation"] = asyncio.run(
+                        measure(parley, init, args, args.rate, proc.pid)
+                    )
                     print("initiation measured", file=sys.stderr)
                     if not args.skip_sessions:
+                        sessions = session_sender(token)
                         results["session"] = asyncio.run(
-                            measure(parley, session_sender(token), args, args.session_rate)
+                            measure(parley, sessions, args, args.session_rate, proc.pid)
                         )
             bare = [
                 *(str(tool("uvicorn")), "initiation_latency:bare_app", "--port", str(bare_port)),
                 *("--log-level", "warning", "--no-access-log", "--app-dir", str(ROOT / "bench")),
             ]
             bare_url = f"http://127.0.0.1:{bare_port}"
-            with server(bare, env, tmp, f"{bare_url}/healthz"):
+            with server(bare, env, tmp, f"{bare_url}/healthz") as proc:
                 results["bare"] = asyncio.run(
-                    measure(bare_url, initiation_sender("agent_x", 1), args, args.rate)
+                    measure(bare_url, initiation_sender("agent_x", 1), args, args.rate, proc.pid)
                 )
         finally:
             if dbname:
@@ -360,6 +370,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             [
                 *(label, f"{results[name]['rate']:g}", f"{steady['ok']}/{steady['sent']}"),
                 *(ms(steady["p50_ms"]), ms(steady["p99_ms"]), ms(steady["max_ms"])),
+                f"{steady['cpu_ms']:.2f}",
                 *(f"{peak['max_rps']:.0f}", json.dumps(errors) if errors else "none"),
             ]
         )
@@ -380,6 +391,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
                 "p50 ms",
                 "p99 ms",
                 "max ms",
+                "server CPU ms/req",
                 f"max req/s (c={args.concurrency})",
                 "errors",
             ],
