@@ -42,6 +42,7 @@ MetricSource = Annotated[
 ]
 NUMERIC_SOURCES = ("duration", "cost")
 HINTS = {
+    "name": "use letters, digits and _, starting with a letter (max 64), e.g. calmer_opener",
     "metric": "a metric is call_successful, duration, cost, eval.<criterion> or data.<field>",
 }
 
