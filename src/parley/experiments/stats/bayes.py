@@ -97,15 +97,18 @@ def prob_beta_greater(a: float, b: float, c: float, d: float) -> float:
     is 1 - P(Y > X) (sum over c), P(1 - Y > 1 - X) (over d) or 1 - P(1 - X > 1 - Y) (over b), so
     the sum runs over the smallest integer shape parameter.
     """
-    forms = (
-        (a, lambda: _closed_form(a, b, c, d)),
-        (c, lambda: 1.0 - _closed_form(c, d, a, b)),
-        (d, lambda: _closed_form(d, c, b, a)),
-        (b, lambda: 1.0 - _closed_form(b, a, d, c)),
-    )
+    # (the shape summed over, its form): 0 = (a, b, c, d), 1 = 1 - (c, d, a, b), ...
+    forms = [(a, 0), (c, 1), (d, 2), (b, 3)]
     usable = [(k, f) for k, f in forms if float(k).is_integer() and k <= CLOSED_FORM_MAX_TERMS]
     if usable:
-        return min(usable, key=lambda item: item[0])[1]()
+        form = min(usable)[1]
+        if form == 0:
+            return _closed_form(a, b, c, d)
+        if form == 1:
+            return 1.0 - _closed_form(c, d, a, b)
+        if form == 2:
+            return _closed_form(d, c, b, a)
+        return 1.0 - _closed_form(b, a, d, c)
     return _quadrature(a, b, c, d)
 
 
