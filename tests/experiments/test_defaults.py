@@ -50,9 +50,11 @@ def test_min_per_arm_defaults_by_kind_and_is_stored_resolved() -> None:
     assert resolved.metric.min_per_arm == 30  # data.meeting_booked: binary
     assert resolved.guardrails[0].min_per_arm == 100  # duration: numeric
     stored = resolved.model_dump()
-    assert stored["metric"]["min_per_arm"] == 30 and stored["metric"]["scale"] == "linear"
+    assert stored["metric"]["min_per_arm"] == 30
+    assert stored["metric"]["scale"] == "linear"
     assert stored["guardrails"][0]["min_per_arm"] == 100
-    assert default_min_units("binary") == 30 and default_min_units("numeric") == 100
+    assert default_min_units("binary") == 30
+    assert default_min_units("numeric") == 100
     # A top-level value applies to every metric without its own; a metric's own wins.
     both = check(spec(min_per_arm=50), source="t")
     assert (both.metric.min_per_arm, both.guardrails[0].min_per_arm) == (50, 50)
@@ -71,7 +73,8 @@ def test_latency_defaults_to_the_log_scale_and_linear_can_be_asked_for() -> None
     assert latency.metric.sums_name == "latency:log"
     assert latency.log_metrics() == {"latency"}
     linear = check(spec(metric={"metric": "latency", "scale": "linear"}), source="t")
-    assert linear.metric.sums_name == "latency" and linear.log_metrics() == set()
+    assert linear.metric.sums_name == "latency"
+    assert linear.log_metrics() == set()
     duration = check(spec(metric={"metric": "duration", "scale": "log"}), source="t")
     assert duration.log_metrics() == {"duration"}
     assert check(spec(), source="t").guardrails[0].scale == "linear"  # duration: seconds
@@ -125,7 +128,8 @@ def test_log_scale_compares_geometric_means() -> None:
     assert result.arms[0].mean == pytest.approx(geo_a)
     assert result.arms[1].mean == pytest.approx(1.2 * geo_a)
     comp = result.comparisons[0]
-    assert comp.absolute is not None and comp.relative is not None
+    assert comp.absolute is not None
+    assert comp.relative is not None
     assert comp.absolute.estimate == pytest.approx(math.log(1.2))
     assert comp.relative.estimate == pytest.approx(0.2)  # ratio of geometric means - 1
     assert (comp.relative.lower, comp.relative.upper) == pytest.approx(
@@ -150,9 +154,11 @@ def test_relative_interval_of_a_rare_rate_is_indicative() -> None:
     assert not relative_is_indicative(P(1000, 300))  # 30 %: sqrt(0.7/300) = 0.048
     assert relative_is_indicative(P(1000, 0))
     _, relative, indicative = compare_arms(P(1000, 50), P(1000, 70))
-    assert relative is not None and indicative
+    assert relative is not None
+    assert indicative
     comp = analyse_metric([P(1000, 50), P(1000, 70)]).comparisons[0]
-    assert comp.relative_indicative and comp.relative is not None
+    assert comp.relative_indicative
+    assert comp.relative is not None
 
 
 def test_absolute_power_matches_the_normal_theory() -> None:
@@ -237,7 +243,8 @@ async def test_log_rows_are_folded_once_and_corrected(sessions: Sessions) -> Non
         assert await _sum(session, "latency:log") == (1, pytest.approx(math.log(2.0)))
         report = await service.status(session, "opener")
         control = report.primary.arms[0]
-        assert report.primary.scale == "log" and report.primary.min_per_arm == 100
+        assert report.primary.scale == "log"
+        assert report.primary.min_per_arm == 100
         assert (control.n, control.non_positive) == (1, 1)
         assert control.mean == pytest.approx(2.0)  # geometric mean of the values > 0
         assert any("values ≤ 0" in w for w in report.warnings)
@@ -258,7 +265,8 @@ async def test_log_scale_primary_and_relative_latency_guardrail(sessions: Sessio
         report = await service.status(session, "opener")
         (guard,) = report.guardrails
         assert guard.scale == "log"
-        assert guard.bound is not None and guard.bound > 0.1  # proven > 10 % slower
+        assert guard.bound is not None
+        assert guard.bound > 0.1
         assert guard.harmed
         assert report.primary.min_per_arm == 30
 
@@ -297,6 +305,7 @@ async def test_an_experiment_stored_before_these_defaults_keeps_its_settings(
             await _store(session, f"a{i}", "control", 1.0, duration=60.0 + i % 5)
             await _store(session, f"b{i}", "warmer", 1.0, duration=61.0 + i % 5)
         report = await service.status(session, "opener")
-        assert report.primary.scale == "linear" and report.primary.min_per_arm == 30
+        assert report.primary.scale == "linear"
+        assert report.primary.min_per_arm == 30
         assert report.primary.arms[1].verdict != "collecting_data"
         assert await _sum(session, "duration:log") == (0, 0)
