@@ -66,13 +66,16 @@ def _interval(result: SequentialResult | None) -> Interval | None:
 async def load_sums(
     repo: ExperimentRepository, experiment: Experiment, now: datetime
 ) -> tuple[Sums, Sums]:
-    """(every hour, matured hours only)."""
-    everything = {(a, m): (n, s, q) for a, m, n, s, q in await repo.sums(experiment.id)}
+    """(every hour, matured hours only), from one scan of the experiment's sums."""
     minutes = float(experiment.spec.get("maturity_minutes", 0) or 0)
     if minutes <= 0:
-        return everything, everything
+        current = {(a, m): (n, s, q) for a, m, n, s, q in await repo.sums(experiment.id)}
+        return current, current
     cutoff = now - timedelta(minutes=minutes) - PERIOD
-    matured = {(a, m): (n, s, q) for a, m, n, s, q in await repo.sums(experiment.id, before=cutoff)}
+    everything: Sums = {}
+    matured: Sums = {}
+    for arm, metric, total, ripe in await repo.sums_split(experiment.id, cutoff):
+        everything[(arm, metric)], matured[(arm, metric)] = total, ripe
     return everything, matured
 
 
