@@ -265,9 +265,13 @@ def render(out: Console, report: ExperimentReport) -> None:
     out.print(table)
     for guard in report.guardrails:
         state = "HARM" if guard.harmed else "ok"
+        relative = guard.scale == "log"  # bound and margin are relative changes
         bound = "-" if guard.bound is None else f"{guard.bound:.4g}"
+        margin = f"{guard.margin:.0%}" if relative else f"{guard.margin:g}"
+        if relative and guard.bound is not None:
+            bound = f"{guard.bound:+.1%}"
         out.print(
-            f"guardrail {guard.metric} ({guard.harm} > {guard.margin:g}) {guard.arm}: "
+            f"guardrail {guard.metric} ({guard.harm} > {margin}) {guard.arm}: "
             f"{state} (bound {bound})",
             markup=False,
         )
