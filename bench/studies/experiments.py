@@ -492,12 +492,15 @@ SCENARIOS: list[Scenario] = [
 ASSIGNMENT = "assignment.hashing"
 
 
+def _matches(name: str, pattern: str | None) -> bool:
+    """A prefix or glob; several may be given separated by commas."""
+    if pattern is None:
+        return True
+    return any(name.startswith(p) or fnmatch.fnmatchcase(name, p) for p in pattern.split(",") if p)
+
+
 def select(pattern: str | None, quick: bool) -> list[Scenario]:
-    chosen = [
-        s
-        for s in SCENARIOS
-        if pattern is None or s.name.startswith(pattern) or fnmatch.fnmatchcase(s.name, pattern)
-    ]
+    chosen = [s for s in SCENARIOS if _matches(s.name, pattern)]
     return [s for s in chosen if not quick or s.quick_runs > 0]
 
 
@@ -571,14 +574,18 @@ def print_result(result: Result) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--runs", type=int, help="runs per scenario (default: per scenario)")
-    parser.add_argument("--scenario", help="scenario name, prefix (e.g. 'aa') or glob")
+    parser.add_argument(
+        "--scenario", help="scenario name, prefix (e.g. 'aa') or glob; several comma-separated"
+    )
     parser.add_argument("--quick", action="store_true", help="a few hundred runs per scenario")
     parser.add_argument("--processes", type=int, help="worker processes (default: cpu count)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
     scenarios = select(args.scenario, args.quick)
-    with_assignment = args.scenario is None or ASSIGNMENT.startswith(args.scenario)
+    with_assignment = args.scenario is None or any(
+        ASSIGNMENT.startswith(p) for p in args.scenario.split(",") if p
+    )
     if args.list:
         for s in scenarios:
             print(f"{s.name:<44} runs {s.runs:>6}  quick {s.quick_runs:>4}  {s.role}")
