@@ -42,8 +42,13 @@ def create(
         raise typer.Exit(1) from exc
 
     async def work(session: AsyncSession) -> ExperimentView:
+        from parley.cli.runtime import providers
+
         created = await service.create(session, spec)
-        return await service.start(session, created.name) if start else created
+        if not start:
+            return created
+        async with providers() as built:
+            return await service.start(session, created.name, providers=built)
 
     shown = with_session(work)
     if as_json:
@@ -80,15 +85,18 @@ def _act(name: str, action: str, as_json: bool, **kwargs: Any) -> None:
     from parley.experiments import decisions, service
 
     async def work(session: AsyncSession) -> ExperimentView:
-        if action == "promote":
-            from parley.cli.runtime import providers
+        from parley.cli.runtime import providers
 
-            async with providers() as built:
+        if action == "pause":
+            return await service.pause(session, name)
+        async with providers() as built:
+            if action == "promote":
                 return await decisions.promote(
                     session, name, providers=built, author=author(), **kwargs
                 )
-        call = {"start": service.start, "pause": service.pause, "stop": service.stop}[action]
-        return await call(session, name)
+            if action == "start":
+                return await service.start(session, name, providers=built)
+            return await service.stop(session, name, providers=built)
 
     shown = with_session(work)
     if as_json:

@@ -39,6 +39,9 @@ class Assignment:
     experiment_id: int
     arm_id: int
     new_unit: bool
+    # Where the provider serves the arm (`serving.py`); None: the applied version's own ids.
+    remote_branch_id: str | None = None
+    remote_version_id: str | None = None
 
 
 def period_of(moment: datetime) -> datetime:
@@ -98,10 +101,26 @@ async def assign(
     if arm.paused:
         control = experiment.arms[0]
         return Assignment(
-            control.target, control.version_number, None, None, experiment.id, arm.id, new_unit
+            control.target,
+            control.version_number,
+            None,
+            None,
+            experiment.id,
+            arm.id,
+            new_unit,
+            control.remote_branch_id,
+            control.remote_version_id,
         )
     return Assignment(
-        arm.target, arm.version_number, experiment.name, arm.name, experiment.id, arm.id, new_unit
+        arm.target,
+        arm.version_number,
+        experiment.name,
+        arm.name,
+        experiment.id,
+        arm.id,
+        new_unit,
+        arm.remote_branch_id,
+        arm.remote_version_id,
     )
 
 

@@ -17,7 +17,7 @@ from parley.agents import remote
 from parley.agents import service as agents
 from parley.db.base import utcnow
 from parley.errors import Conflict
-from parley.experiments import report, service
+from parley.experiments import report, service, serving
 from parley.experiments.repository import ExperimentRepository
 from parley.experiments.schemas import ExperimentReport, ExperimentView
 from parley.experiments.spec import ExperimentSpec
@@ -139,6 +139,8 @@ async def promote(
             raise Conflict(
                 f"promotion of {chosen.name} failed on {chosen.target}: {failed[0].error}"
             )
+    if providers is not None:
+        await serving.retire(session, experiment, providers)
     experiment.status = "promoted"
     experiment.winner = chosen.name
     experiment.decision = experiment.decision or f"{chosen.name} promoted by hand"

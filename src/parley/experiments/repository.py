@@ -87,6 +87,14 @@ class ExperimentRepository:
         )
         return list((await self.session.execute(query)).scalars().all())
 
+    async def binding(self, agent_id: int, target: str, number: int) -> ProviderAgent | None:
+        query = select(ProviderAgent).where(
+            ProviderAgent.agent_id == agent_id,
+            ProviderAgent.target == target,
+            ProviderAgent.version_number == number,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     # -- assignments ---------------------------------------------------------------------------
 
     async def assignment(

@@ -100,8 +100,9 @@ async def status(name: str, session: Session, caller: Caller) -> ExperimentRepor
 
 
 @router.post("/{name}/start", response_model=ExperimentView)
-async def start(name: str, session: Session, caller: Caller) -> ExperimentView:
-    return await service.start(session, name)
+async def start(name: str, request: Request, session: Session, caller: Caller) -> ExperimentView:
+    async with _providers(request) as providers:
+        return await service.start(session, name, providers=providers)
 
 
 @router.post("/{name}/pause", response_model=ExperimentView)
@@ -110,8 +111,9 @@ async def pause(name: str, session: Session, caller: Caller) -> ExperimentView:
 
 
 @router.post("/{name}/stop", response_model=ExperimentView)
-async def stop(name: str, session: Session, caller: Caller) -> ExperimentView:
-    return await service.stop(session, name)
+async def stop(name: str, request: Request, session: Session, caller: Caller) -> ExperimentView:
+    async with _providers(request) as providers:
+        return await service.stop(session, name, providers=providers)
 
 
 @router.put("/{name}/weights", response_model=ExperimentView)

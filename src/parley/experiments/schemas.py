@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Verdict = Literal["collecting_data", "inconclusive", "better", "worse"]
 Decision = Literal["collecting_data", "inconclusive", "winner", "control_wins"]
@@ -18,6 +18,12 @@ class ArmView(BaseModel):
     weight: float
     paused: bool
     paused_reason: str | None
+    remote_branch_id: str | None = Field(
+        default=None, description="the provider branch serving this arm (ElevenLabs), if any"
+    )
+    remote_version_id: str | None = Field(
+        default=None, description="the provider version that branch serves"
+    )
 
 
 class ExperimentView(BaseModel):

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db.base import utcnow
 from parley.errors import Conflict, InvalidInput, NotFound
-from parley.experiments import report
+from parley.experiments import report, serving
 from parley.experiments.repository import ExperimentRepository
 from parley.experiments.schemas import ArmView, ExperimentReport, ExperimentView
 from parley.experiments.spec import ExperimentSpec
 from parley.models.experiment import Experiment, ExperimentArm
+from parley.providers.registry import Providers
 
 TERMINAL = ("stopped", "promoted")
 
@@ -41,6 +42,8 @@ def view(experiment: Experiment, agent: str) -> ExperimentView:
                 weight=arm.weight,
                 paused=arm.paused,
                 paused_reason=arm.paused_reason,
+                remote_branch_id=arm.remote_branch_id,
+                remote_version_id=arm.remote_version_id,
             )
             for arm in experiment.arms
         ],
@@ -132,8 +135,13 @@ async def show(session: AsyncSession, name: str) -> ExperimentView:
     return view(experiment, await _agent_name(ExperimentRepository(session), experiment))
 
 
-async def start(session: AsyncSession, name: str) -> ExperimentView:
-    """Run (or resume) it: arms must be applied, and no other experiment may route the agent."""
+async def start(
+    session: AsyncSession, name: str, *, providers: Providers | None = None
+) -> ExperimentView:
+    """Run (or resume) it: arms must be applied, and no other experiment may route the agent.
+
+    With `providers`, each arm gets a provider target serving exactly its version (`serving`);
+    without, starts use the applied version's own ids (enough where no arm shares a branch)."""
     repo = ExperimentRepository(session)
     experiment = await get(session, name)
     if experiment.status in TERMINAL:
@@ -149,6 +157,8 @@ async def start(session: AsyncSession, name: str) -> ExperimentView:
                 f"arm {arm.name}: version {arm.version_number} was never applied to "
                 f"{arm.target}; run `parley agents apply --remote` with that version first"
             )
+    if providers is not None:
+        await serving.serve(session, experiment, providers)
     experiment.status = "running"
     experiment.started_at = experiment.started_at or utcnow()
     await repo.flush()
@@ -161,12 +171,19 @@ async def pause(session: AsyncSession, name: str) -> ExperimentView:
 
 
 async def stop(
-    session: AsyncSession, name: str, *, reason: str = "stopped by hand"
+    session: AsyncSession,
+    name: str,
+    *,
+    reason: str = "stopped by hand",
+    providers: Providers | None = None,
 ) -> ExperimentView:
     experiment = await get(session, name)
     if experiment.status not in TERMINAL:
         experiment.decision = experiment.decision or reason
-    return await _move(session, name, "stopped", allowed=("draft", "running", "paused"))
+    stopped = await _move(session, name, "stopped", allowed=("draft", "running", "paused"))
+    if providers is not None:
+        await serving.retire(session, experiment, providers)
+    return stopped
 
 
 async def _move(

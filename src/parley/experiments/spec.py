@@ -56,6 +56,7 @@ NUMERIC_SOURCES = ("duration", "cost", "latency")
 LOG_SOURCES = ("latency",)  # heavy-tailed: compared on the log scale unless `scale: linear`
 LOG_SUFFIX = ":log"  # experiment_sums rows of ln y for a log-scale metric: `latency:log`
 HINTS = {
+    "name": "use letters, digits and _, starting with a letter (max 64), e.g. calmer_opener",
     "metric": "a metric is call_successful, duration, cost, latency, eval.<criterion> or "
     "data.<field>",
 }

@@ -4,7 +4,7 @@
   options need no migration; `status` walks draft → running ⇄ paused → stopped | promoted.
 - `experiment_arms`: arm 0 is the control; `weight` is the share of *new* units it gets now
   (bandits rewrite it), `paused` arms get no new units and their stored units fall back to the
-  control.
+  control; `remote_branch_id`/`remote_version_id` say where the provider serves the arm.
 - `experiment_assignments`: the first arm a unit got, which always wins afterwards (reference
   §4.2), with the share its arm had at that moment (the SRM's expected counts, §4.13).
 - `experiment_outcomes`: one row per conversation of the experiment with its metric values, so a
@@ -65,6 +65,10 @@ class ExperimentArm(Base):
     weight: Mapped[float] = mapped_column(Float)
     paused: Mapped[bool] = mapped_column(default=False)
     paused_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Where the provider serves this arm's version (ElevenLabs: a branch cut from it), set when
+    # the experiment starts; None means the applied version's own ids are enough.
+    remote_branch_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    remote_version_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class ExperimentAssignment(Base):

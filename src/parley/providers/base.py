@@ -284,3 +284,12 @@ class StartProvider(Protocol):
 
     def initiation_answer(self, request: StartRequest) -> dict[str, Any]:
         """The answer to an inbound call's initiation webhook (ElevenLabs only)."""
+
+    async def serve_version(
+        self, target: StartTarget, *, name: str, description: str
+    ) -> StartTarget:
+        """A target that serves exactly `target`'s version to every start naming it, for as long
+        as an experiment needs it (the target itself where a version is an agent of its own)."""
+
+    async def retire(self, serving: StartTarget) -> None:
+        """Take down what `serve_version` made (archived, not deleted: history stays)."""

@@ -57,6 +57,9 @@ class Route:
     arm: str | None = None
     # Set when an experiment chose this route; the exposure is counted once the start is made.
     assignment: Assignment | None = None
+    # The arm's own serving branch/version on the provider, overriding the applied version's.
+    remote_branch_id: str | None = None
+    remote_version_id: str | None = None
 
 
 async def choose_route(
@@ -73,6 +76,8 @@ async def choose_route(
             experiment=picked.experiment,
             arm=picked.arm,
             assignment=picked,
+            remote_branch_id=picked.remote_branch_id,
+            remote_version_id=picked.remote_version_id,
         )
     live = await StartRepository(session).live_targets(agent.id, target)
     if not live:

@@ -136,7 +136,11 @@ async def prepare(
         configured_secrets=vars_.parse_secret_config(secret_raw),
     )
     token = new_token()
-    target_ids = StartTarget(binding.remote_id, binding.remote_version_id, binding.remote_branch_id)
+    target_ids = StartTarget(
+        binding.remote_id,
+        route.remote_version_id or binding.remote_version_id,
+        route.remote_branch_id or binding.remote_branch_id,
+    )
     request = StartRequest(
         target=target_ids,
         variables=dict(values.public),
@@ -151,8 +155,8 @@ async def prepare(
         version_number=route.version_number,
         target=route.target,
         remote_agent_id=binding.remote_id,
-        remote_branch_id=binding.remote_branch_id,
-        remote_version_id=binding.remote_version_id,
+        remote_branch_id=target_ids.remote_branch_id,
+        remote_version_id=target_ids.remote_version_id,
         unit_kind=unit.kind if unit else None,
         unit_hash=unit.value if unit else None,
         caller_hash=caller_h,

@@ -28,6 +28,7 @@ from parley.providers.base import (
     RemoteAgent,
     Started,
     StartRequest,
+    StartTarget,
     Voice,
 )
 from parley.providers.elevenlabs import compile as compiler
@@ -111,6 +112,15 @@ class ElevenLabsAdapter:
         )
         return _remote(agent)
 
+    async def get_agent_on_branch(self, remote_id: str, branch_id: str) -> RemoteAgent:
+        agent = await self._call(
+            f"read agent {remote_id} on branch {branch_id}",
+            self.sdk.conversational_ai.agents.get(
+                remote_id, branch_id=branch_id, request_options=NO_SDK_RETRIES
+            ),
+        )
+        return _remote(agent)
+
     async def list_agents(self, *, search: str | None = None) -> AsyncIterator[RemoteAgent]:
         """Every agent (summaries: payload holds name and tags only)."""
         cursor: str | None = None
@@ -166,6 +176,14 @@ class ElevenLabsAdapter:
 
     def initiation_answer(self, request: StartRequest) -> dict[str, Any]:
         return starts.client_data(request, inbound=True)
+
+    async def serve_version(
+        self, target: StartTarget, *, name: str, description: str
+    ) -> StartTarget:
+        return await starts.serve_version(self, target, name=name, description=description)
+
+    async def retire(self, serving: StartTarget) -> None:
+        await starts.retire(self, serving)
 
 
 def _remote(agent: Any) -> RemoteAgent:

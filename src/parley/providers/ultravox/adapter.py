@@ -21,6 +21,7 @@ from parley.providers.base import (
     RemoteAgent,
     Started,
     StartRequest,
+    StartTarget,
     Voice,
 )
 from parley.providers.errors import ProviderRejected
@@ -101,6 +102,15 @@ class UltravoxAdapter:
 
     def initiation_answer(self, request: StartRequest) -> dict[str, Any]:
         raise ProviderRejected("ultravox", "Ultravox has no inbound initiation webhook")
+
+    async def serve_version(
+        self, target: StartTarget, *, name: str, description: str
+    ) -> StartTarget:
+        """Each Parley version is an Ultravox agent of its own: it serves only that version."""
+        return target
+
+    async def retire(self, serving: StartTarget) -> None:
+        """Nothing was made for serving, so nothing is taken down."""
 
 
 def _remote(agent: dict[str, Any]) -> RemoteAgent:
