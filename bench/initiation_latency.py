@@ -271,7 +271,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     from parley.config import settings_with
 
-    results: dict[str, Any] = {"machine": machine(), "args": vars(args)}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "args": vars(args),
+        "load_start": os.getloadavg()[0],
+    }
     with tempfile.TemporaryDirectory(prefix="parley-bench-init-") as raw:
         tmp = Path(raw)
         dbname = None
@@ -363,7 +367,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     load = os.getloadavg()[0]
     head = (
         f"{machine_line(results['machine'])}; {db}; {args.seconds:g} s per rate;"
-        f" load average at the end {load:.1f}"
+        f" load average {results['load_start']:.1f} at the start, {load:.1f} at the end"
     )
     return (
         head

@@ -1,7 +1,8 @@
 """The async engine and session factory, configured per database.
 
 SQLite gets WAL mode, foreign keys and a busy timeout on every connection so the embedded default
-behaves well with a CLI and a server using the same file. Services never commit: the request, the
+behaves well with a CLI and a server using the same file, through aiosqlite connections that
+take one trip to their thread per statement (`db.sqlite`). Services never commit: the request, the
 CLI command or the job that owns the session does (`session_scope`).
 """
 
@@ -21,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from parley.db import sqlite
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -37,7 +40,7 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, async_creator=sqlite.creator(parsed))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True)

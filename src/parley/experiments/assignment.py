@@ -6,19 +6,24 @@ hash v2). The first assignment is stored and always wins, so weight changes and 
 move only new units. A unit whose arm was paused talks to the control's version, outside the
 experiment, so a harmful arm's units neither keep getting it nor pollute the control's numbers.
 
-Exposure is counted separately (`record_exposure`), when the conversation actually started.
+`pick` decides without writing and hands back the `Claim` a new unit's first assignment needs;
+starts store claims in batches (`store_claims`, from `sessions/recorder.py`) and route again when
+another start stored the unit first on another arm. `assign` is both steps in one session.
+Exposure is counted separately (`exposure`), when the conversation actually started.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db.base import utcnow
-from parley.experiments.repository import ExperimentRepository
+from parley.experiments.repository import Delta, ExperimentRepository
 from parley.experiments.stats.hashing import choose_arm
 from parley.models.experiment import Experiment, ExperimentArm
 
@@ -42,6 +47,33 @@ class Assignment:
     # Where the provider serves the arm (`serving.py`); None: the applied version's own ids.
     remote_branch_id: str | None = None
     remote_version_id: str | None = None
+    # A new unit's first assignment, while it is not stored yet (`pick`).
+    claim: Claim | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A unit's first assignment, hashed but not stored: the row, and the SRM sums it adds when
+    it is the one stored."""
+
+    row: dict[str, Any]
+    sums: tuple[Delta, ...]
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.row["experiment_id"], self.row["bucket_version"], self.row["unit"])
+
+    @property
+    def arm_id(self) -> int:
+        return int(self.row["arm_id"])
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The arm a unit keeps, and whether this claim is what stored it."""
+
+    arm_id: int
+    new: bool
 
 
 def period_of(moment: datetime) -> datetime:
@@ -63,6 +95,38 @@ def _by_id(experiment: Experiment, arm_id: int) -> ExperimentArm:
     return next(arm for arm in experiment.arms if arm.id == arm_id)
 
 
+async def pick(
+    session: AsyncSession,
+    agent_id: int,
+    unit: tuple[str, str] | None,
+    *,
+    now: datetime | None = None,
+) -> Assignment | None:
+    """The arm for this unit in the agent's running experiment, or None when none runs. Writes
+    nothing: a unit seen for the first time comes back with the `claim` to store
+    (`store_claims`), and it is sticky only once that is stored."""
+    repo = ExperimentRepository(session)
+    experiment = await repo.running_for(agent_id)
+    if experiment is None:
+        return None
+    key = unit_key(experiment, unit)
+    stored = await repo.assignment(experiment.id, experiment.bucket_version, key)
+    if stored is not None:
+        return _routed(experiment, _by_id(experiment, stored.arm_id), new_unit=False)
+    arm, shares = _hash_to_arm(experiment, key)
+    moment = now or utcnow()
+    row = {
+        "experiment_id": experiment.id,
+        "bucket_version": experiment.bucket_version,
+        "unit": key,
+        "arm_id": arm.id,
+        "share": shares[arm.id],
+        "assigned_at": moment,
+    }
+    claim = Claim(row, _assignment_sums(experiment, arm, shares, moment))
+    return _routed(experiment, arm, new_unit=True, claim=claim)
+
+
 async def assign(
     session: AsyncSession,
     agent_id: int,
@@ -70,34 +134,21 @@ async def assign(
     *,
     now: datetime | None = None,
 ) -> Assignment | None:
-    """The arm for this unit in the agent's running experiment, or None when none runs."""
-    repo = ExperimentRepository(session)
-    experiment = await repo.running_for(agent_id)
-    if experiment is None:
-        return None
-    key = unit_key(experiment, unit)
-    stored = await repo.assignment(experiment.id, experiment.bucket_version, key)
-    new_unit = False
-    if stored is None:
-        arm, shares = _hash_to_arm(experiment, key)
-        new_unit = await repo.insert_assignment(
-            {
-                "experiment_id": experiment.id,
-                "bucket_version": experiment.bucket_version,
-                "unit": key,
-                "arm_id": arm.id,
-                "share": shares[arm.id],
-                "assigned_at": now or utcnow(),
-            }
-        )
-        if new_unit:
-            await _count_assignment(repo, experiment, arm, shares, now or utcnow())
-        else:  # another start stored this unit first: theirs wins
-            stored = await repo.assignment(experiment.id, experiment.bucket_version, key)
-            assert stored is not None
-            arm = _by_id(experiment, stored.arm_id)
-    else:
-        arm = _by_id(experiment, stored.arm_id)
+    """`pick`, storing a new unit's first assignment at once in this session; when another
+    start stored the unit first, theirs wins."""
+    for _ in range(3):  # a second pick finds the stored assignment, so it cannot lose again
+        picked = await pick(session, agent_id, unit, now=now)
+        if picked is None or picked.claim is None:
+            return picked
+        (stored,) = await store_claims(session, [picked.claim])
+        if stored.arm_id == picked.claim.arm_id:
+            return replace(picked, claim=None, new_unit=stored.new)
+    raise RuntimeError("the unit's assignment changed while it was being stored")
+
+
+def _routed(
+    experiment: Experiment, arm: ExperimentArm, *, new_unit: bool, claim: Claim | None = None
+) -> Assignment:
     if arm.paused:
         control = experiment.arms[0]
         return Assignment(
@@ -110,6 +161,7 @@ async def assign(
             new_unit,
             control.remote_branch_id,
             control.remote_version_id,
+            claim,
         )
     return Assignment(
         arm.target,
@@ -121,7 +173,25 @@ async def assign(
         new_unit,
         arm.remote_branch_id,
         arm.remote_version_id,
+        claim,
     )
+
+
+async def store_claims(session: AsyncSession, claims: Sequence[Claim]) -> list[Stored]:
+    """Store each unit's first assignment unless one is stored (earlier, or by an earlier claim
+    in `claims`), and count the new ones in the SRM sums. Per claim: the arm the unit keeps."""
+    repo = ExperimentRepository(session)
+    kept = await repo.insert_assignments([claim.row for claim in claims])
+    out, seen = [], set()
+    for claim in claims:
+        arm_id, ours = kept[claim.key]
+        new = ours and claim.key not in seen
+        seen.add(claim.key)
+        out.append(Stored(arm_id, new))
+    await repo.add_deltas(
+        [d for claim, s in zip(claims, out, strict=True) if s.new for d in claim.sums]
+    )
+    return out
 
 
 def _hash_to_arm(experiment: Experiment, key: str) -> tuple[ExperimentArm, dict[int, float]]:
@@ -133,33 +203,22 @@ def _hash_to_arm(experiment: Experiment, key: str) -> tuple[ExperimentArm, dict[
     return live[index or 0], shares
 
 
-async def _count_assignment(
-    repo: ExperimentRepository,
-    experiment: Experiment,
-    chosen: ExperimentArm,
-    shares: dict[int, float],
-    now: datetime,
-) -> None:
+def _assignment_sums(
+    experiment: Experiment, chosen: ExperimentArm, shares: dict[int, float], now: datetime
+) -> tuple[Delta, ...]:
     """n counts the arm's new units; Σ counts its expected share at each assignment (SRM)."""
     period = period_of(now)
-    for arm in experiment.arms:
-        await repo.add_to_sums(
-            experiment.id,
-            arm.id,
-            period,
-            {ASSIGNED: (1 if arm.id == chosen.id else 0, shares[arm.id], 0.0)},
-        )
+    return tuple(
+        Delta(experiment.id, arm.id, ASSIGNED, period, 1 if arm.id == chosen.id else 0,
+              shares[arm.id], 0.0)
+        for arm in experiment.arms
+    )  # fmt: skip
 
 
-async def record_exposure(
-    session: AsyncSession, assignment: Assignment, *, at: datetime | None = None
-) -> None:
-    """Count a conversation that really started on its arm (not when it was only hashed)."""
+def exposure(assignment: Assignment, *, at: datetime | None = None) -> Delta | None:
+    """The count of a conversation that really started on its arm (not when it was only
+    hashed); None outside the experiment."""
     if assignment.experiment is None:
-        return
-    await ExperimentRepository(session).add_to_sums(
-        assignment.experiment_id,
-        assignment.arm_id,
-        period_of(at or utcnow()),
-        {EXPOSURES: (1, 0.0, 0.0)},
-    )
+        return None
+    period = period_of(at or utcnow())
+    return Delta(assignment.experiment_id, assignment.arm_id, EXPOSURES, period, 1, 0.0, 0.0)

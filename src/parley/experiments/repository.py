@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,26 @@ from parley.models.experiment import (
 )
 
 ACTIVE = ("running", "paused")
+
+
+class Delta(NamedTuple):
+    """(Δn, Δsum, Δsum of squares) to add to one arm's sums of one metric for one hour."""
+
+    experiment_id: int
+    arm_id: int
+    metric: str
+    period: datetime
+    n: int
+    total: float
+    squares: float
+
+
+# Read by every conversation start: built once (building a statement costs more than running it).
+_RUNNING_FOR = (
+    select(Experiment.id)
+    .where(Experiment.agent_id == bindparam("agent_id"), Experiment.status == "running")
+    .limit(1)
+)
 
 
 class ExperimentRepository:
@@ -52,10 +72,10 @@ class ExperimentRepository:
 
     async def running_for(self, agent_id: int) -> Experiment | None:
         """The experiment that routes this agent's new conversations (at most one runs)."""
-        query = select(Experiment).where(
-            Experiment.agent_id == agent_id, Experiment.status == "running"
-        )
-        return (await self.session.execute(query.limit(1))).scalar_one_or_none()
+        # The id first, in Core: most starts find none, and then no ORM work is done at all.
+        conn = await self.session.connection()
+        found = (await conn.execute(_RUNNING_FOR, {"agent_id": agent_id})).scalar()
+        return None if found is None else await self.session.get(Experiment, found)
 
     async def active_for(self, agent_id: int) -> Sequence[Experiment]:
         query = select(Experiment).where(
@@ -102,15 +122,43 @@ class ExperimentRepository:
     ) -> ExperimentAssignment | None:
         return await self.session.get(ExperimentAssignment, (experiment_id, bucket_version, unit))
 
-    async def insert_assignment(self, values: dict[str, Any]) -> bool:
-        """True when this call stored the unit's first assignment (False: someone was first)."""
+    async def insert_assignments(
+        self, rows: Sequence[dict[str, Any]]
+    ) -> dict[tuple[int, int, str], tuple[int, bool]]:
+        """Store each first assignment unless its unit has one (of two rows for one unit, the
+        first counts). Per unit key: the arm it keeps, and whether one of `rows` stored it. One
+        INSERT, and one SELECT when some units were stored before."""
+        if not rows:
+            return {}
+        first: dict[tuple[int, int, str], dict[str, Any]] = {}
+        for row in rows:
+            first.setdefault((row["experiment_id"], row["bucket_version"], row["unit"]), row)
+        table = ExperimentAssignment.__table__
         statement = (
-            self._insert()(ExperimentAssignment)
-            .values(**values)
+            self._insert()(table)
             .on_conflict_do_nothing(index_elements=["experiment_id", "bucket_version", "unit"])
-            .returning(ExperimentAssignment.arm_id)
+            .returning(table.c.experiment_id, table.c.bucket_version, table.c.unit)
         )
-        return (await self.session.execute(statement)).first() is not None
+        inserted = {
+            tuple(r) for r in (await self.session.execute(statement, list(first.values()))).all()
+        }
+        kept = {key: (int(row["arm_id"]), True) for key, row in first.items() if key in inserted}
+        earlier = [key for key in first if key not in inserted]
+        if earlier:
+            keys = tuple_(
+                ExperimentAssignment.experiment_id,
+                ExperimentAssignment.bucket_version,
+                ExperimentAssignment.unit,
+            )
+            query = select(
+                ExperimentAssignment.experiment_id,
+                ExperimentAssignment.bucket_version,
+                ExperimentAssignment.unit,
+                ExperimentAssignment.arm_id,
+            ).where(keys.in_(earlier))
+            for e, b, u, arm_id in (await self.session.execute(query)).all():
+                kept[(e, b, u)] = (arm_id, False)
+        return kept
 
     # -- outcomes and sums ---------------------------------------------------------------------
 
@@ -145,6 +193,34 @@ class ExperimentRepository:
                 },
             )
             await self.session.execute(statement)
+
+    async def add_deltas(self, deltas: Sequence[Delta]) -> None:
+        """Add many deltas in one statement, summed first per (arm, metric, hour): an upsert
+        may touch each row once."""
+        totals: dict[tuple[int, int, str, datetime], list[float]] = {}
+        for d in deltas:
+            acc = totals.setdefault((d.experiment_id, d.arm_id, d.metric, d.period), [0, 0.0, 0.0])
+            acc[0] += d.n
+            acc[1] += d.total
+            acc[2] += d.squares
+        if not totals:
+            return
+        table = ExperimentSum.__table__
+        statement = self._insert()(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["experiment_id", "arm_id", "metric", "period"],
+            set_={
+                "n": table.c.n + statement.excluded.n,
+                "total": table.c.total + statement.excluded.total,
+                "total_squares": table.c.total_squares + statement.excluded.total_squares,
+            },
+        )
+        rows = [
+            {"experiment_id": e, "arm_id": a, "metric": m, "period": p,
+             "n": int(n), "total": t, "total_squares": q}
+            for (e, a, m, p), (n, t, q) in totals.items()
+        ]  # fmt: skip
+        await self.session.execute(statement, rows)
 
     async def sums(
         self, experiment_id: int, *, before: datetime | None = None

@@ -26,6 +26,9 @@ class Conversation(Base):
         Index("ix_conversations_started_at_id", "started_at", "id"),
         Index("ix_conversations_agent_version", "agent_id", "version_number", "started_at"),
         Index("ix_conversations_provider_started_at", "provider", "started_at"),
+        # A unit's history with one agent, read by every conversation start (migration 0011).
+        Index("ix_conversations_caller_agent", "caller_hash", "agent_id", "started_at"),
+        Index("ix_conversations_user_agent", "user_id", "agent_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -41,8 +44,8 @@ class Conversation(Base):
     remote_version_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     experiment: Mapped[str | None] = mapped_column(String(128), nullable=True)
     arm: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    user_id: Mapped[str | None] = mapped_column(String(256), nullable=True, index=True)
-    caller_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    caller_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     caller_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
     channel: Mapped[str] = mapped_column(String(16), default="unknown")
     direction: Mapped[str] = mapped_column(String(16), default="unknown")

@@ -49,8 +49,30 @@ def credentials(settings: Settings, provider: str) -> tuple[str | None, str]:
     return (key.get_secret_value() if key else None), settings.ultravox_base_url
 
 
+def pools() -> dict[str, httpx.AsyncBaseTransport]:
+    """One connection pool per provider for a process to lend to its `Providers` (see
+    `Providers(pools=...)`); its owner closes them. A new transport loads the CA bundle into an
+    SSL context, tens of milliseconds of CPU, and opens new connections: too much per request."""
+    return {name: httpx.AsyncHTTPTransport(retries=0) for name in FACTORIES}
+
+
+class _Borrowed(httpx.AsyncBaseTransport):
+    """A pooled transport as one `Providers` sees it: used, never closed."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pass
+
+
 class Providers:
-    """The adapters for a unit of work; `async with` closes their HTTP clients."""
+    """The adapters for a unit of work; `async with` closes their HTTP clients. `pools`
+    (from `pools()`) replaces the transport each adapter would otherwise open for itself;
+    everything else (pacing, retries, the circuit breaker) stays this object's own."""
 
     def __init__(
         self,
@@ -58,10 +80,12 @@ class Providers:
         *,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
         resilience: Mapping[str, Resilience] | None = None,
+        pools: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         self.settings = settings
         self.transports = dict(transports or {})
         self.resilience = dict(resilience or {})
+        self.pools = dict(pools or {})
         self._adapters: dict[str, AgentProvider] = {}
         self._stack = AsyncExitStack()
 
@@ -80,10 +104,11 @@ class Providers:
         if not key:
             env = f"PARLEY_{provider.upper()}_API_KEY"
             raise InvalidInput(f"no API key for {provider}: set {env}")
+        pooled = self.pools.get(provider)
         inner = (
             self.transports.get(provider)
             or TRANSPORT_OVERRIDES.get(provider)
-            or httpx.AsyncHTTPTransport(retries=0)
+            or (_Borrowed(pooled) if pooled is not None else httpx.AsyncHTTPTransport(retries=0))
         )
         concurrency, rate = LIMITS[provider]
         res = self.resilience.setdefault(

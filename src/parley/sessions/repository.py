@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
+from parley.db.base import utcnow
 from parley.models import Agent, AgentVersion, Conversation, ConversationStart, ProviderAgent
 
 RECENT = 5
@@ -33,22 +34,51 @@ class Past(NamedTuple):
     data_collection: dict[str, Any] | None
 
 
+# The start path's statements, built once: building a statement and its cache key costs more
+# than running an indexed SQLite query (values come as bound parameters).
+_AGENT_BY_NAME = (
+    select(Agent).options(raiseload(Agent.labels)).where(Agent.name == bindparam("name"))
+)
+_LIVE = (
+    select(ProviderAgent.target, ProviderAgent.version_number)
+    .where(ProviderAgent.agent_id == bindparam("agent_id"), ProviderAgent.live.is_(True))
+    .order_by(ProviderAgent.target)
+)
+_LIVE_ON = _LIVE.where(ProviderAgent.target == bindparam("target"))
+
+
+def _history(who: Any) -> Select[Any]:
+    return (
+        select(
+            Conversation.started_at,
+            Conversation.summary,
+            Conversation.data_collection,
+            func.count().over().label("total"),
+        )
+        .where(who == bindparam("who"), Conversation.agent_id == bindparam("agent_id"))
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+        .limit(RECENT)
+    )
+
+
+_HISTORY_OF_CALLER = _history(Conversation.caller_hash)
+_HISTORY_OF_USER = _history(Conversation.user_id)
+
+
 class StartRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def agent_by_name(self, name: str) -> Agent | None:
-        query = select(Agent).options(raiseload(Agent.labels)).where(Agent.name == name)
-        return await self.session.scalar(query)
+        return await self.session.scalar(_AGENT_BY_NAME, {"name": name})
 
     async def live_targets(self, agent_id: int, target: str | None = None) -> list[tuple[str, int]]:
         """(target, version number) of each live binding (no payloads: this is the hot path)."""
-        query = select(ProviderAgent.target, ProviderAgent.version_number).where(
-            ProviderAgent.agent_id == agent_id, ProviderAgent.live.is_(True)
-        )
-        if target is not None:
-            query = query.where(ProviderAgent.target == target)
-        rows = await self.session.execute(query.order_by(ProviderAgent.target))
+        conn = await self.session.connection()  # Core: no ORM entities to build here
+        if target is None:
+            rows = await conn.execute(_LIVE, {"agent_id": agent_id})
+        else:
+            rows = await conn.execute(_LIVE_ON, {"agent_id": agent_id, "target": target})
         return [(t, v) for t, v in rows.all()]
 
     async def binding(self, agent_id: int, target: str, version: int) -> Binding | None:
@@ -91,27 +121,19 @@ class StartRepository:
 
     async def history(
         self, agent_id: int, *, caller_hash: str | None = None, user_id: str | None = None
-    ) -> tuple[int, Sequence[Conversation]]:
-        """How many conversations this caller/user had with the agent, and the latest few."""
+    ) -> tuple[int, list[Past]]:
+        """How many conversations this caller/user had with the agent, and the latest few: one
+        query (the count as a window over every match, taken before the LIMIT), and only the
+        columns personalisation reads (never the raw payload)."""
         if caller_hash is not None:
-            where = Conversation.caller_hash == caller_hash
+            query, params = _HISTORY_OF_CALLER, {"agent_id": agent_id, "who": caller_hash}
         elif user_id is not None:
-            where = Conversation.user_id == user_id
+            query, params = _HISTORY_OF_USER, {"agent_id": agent_id, "who": user_id}
         else:
             return 0, []
-        scope = (where, Conversation.agent_id == agent_id)
-        count = await self.session.scalar(
-            select(func.count()).select_from(Conversation).where(*scope)
-        )
-        recent = (
-            await self.session.scalars(
-                select(Conversation)
-                .where(*scope)
-                .order_by(Conversation.started_at.desc(), Conversation.id.desc())
-                .limit(5)
-            )
-        ).all()
-        return int(count or 0), recent
+        conn = await self.session.connection()  # Core: no ORM entities to build here
+        rows = (await conn.execute(query, params)).all()
+        return (int(rows[0].total) if rows else 0), [Past(*row[:3]) for row in rows]
 
     async def by_token(self, token: str) -> ConversationStart | None:
         return await self.session.scalar(
@@ -145,8 +167,24 @@ class StartRepository:
             query = query.where(ConversationStart.agent_id == agent_id)
         return (await self.session.scalars(query)).all()
 
-    def add(self, obj: Any) -> None:
-        self.session.add(obj)
+    async def insert_starts(self, rows: Sequence[ConversationStart]) -> None:
+        """Insert start records as one multi-row statement (Core: the objects stay transient,
+        so a batch that fails can be written again as it is)."""
+        if not rows:
+            return
+        now = utcnow()
+        await self.session.execute(insert(_STARTS), [_values(row, now) for row in rows])
 
-    async def flush(self) -> None:
-        await self.session.flush()
+
+_STARTS = cast(Table, ConversationStart.__table__)
+_START_COLUMNS = tuple(c.key for c in _STARTS.columns if c.key != "id")
+
+
+def _values(row: ConversationStart, now: datetime) -> dict[str, Any]:
+    """A start's column values, with the model's defaults where the object has none (Core
+    applies no ORM defaults to a multi-row insert's missing values)."""
+    values = {key: getattr(row, key) for key in _START_COLUMNS}
+    values["created_at"] = values["created_at"] or now
+    if values["variables"] is None:
+        values["variables"] = {}
+    return values

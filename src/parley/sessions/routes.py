@@ -1,10 +1,11 @@
 """`POST /api/v1/sessions`, `POST /api/v1/calls` and the ElevenLabs inbound initiation webhook.
 
 Routes parse only. The start endpoints take a bearer token like every `/api` route; a start the
-provider refused is still recorded (status `failed`), so the error is answered without raising
-and the request's unit of work commits the record. The initiation webhook has no bearer token:
-ElevenLabs sends a shared secret in a configured request header, compared in constant time;
-while `PARLEY_ELEVENLABS_INITIATION_SECRET` is unset every request is refused.
+provider refused is still recorded (status `failed`), so the error is answered without raising.
+Starts are written through the app's `StartCommit`: concurrent starts share a transaction, and
+each answer waits for its commit. The initiation webhook has no bearer
+token: ElevenLabs sends a shared secret in a configured request header, compared in constant
+time; while `PARLEY_ELEVENLABS_INITIATION_SECRET` is unset every request is refused.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from parley.deps import Caller, Session
 from parley.errors import BadRequest, Unauthorized
 from parley.providers.registry import Providers
 from parley.sessions import inbound, service
+from parley.sessions.recorder import StartCommit
 from parley.sessions.schemas import (
     CallRequest,
     CallStarted,
@@ -42,10 +44,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def recorder(request: Request) -> StartCommit:
+    """The app's group commit for starts (opened with the app, `app.create_app`)."""
+    found: StartCommit = request.app.state.start_commit
+    return found
+
+
 def _providers(request: Request) -> Providers:
-    settings: Settings = request.app.state.settings
-    transports = getattr(request.app.state, "provider_transports", None)
-    return Providers(settings, transports=transports)
+    """This request's adapters, on the app's connection pools (`app.create_app`)."""
+    state = request.app.state
+    transports = getattr(state, "provider_transports", None)
+    return Providers(state.settings, transports=transports, pools=state.provider_pools)
 
 
 def _info(outcome: service.Outcome) -> dict[str, Any]:
@@ -81,7 +90,7 @@ async def start_session(
     async with _providers(request) as providers:
         outcome = await service.start_session(
             session, providers, agent=body.agent, target=body.target, user_id=body.user_id,
-            variables=dict(body.variables),
+            variables=dict(body.variables), recorder=recorder(request),
         )  # fmt: skip
     if outcome.error is not None or outcome.started is None:
         return _failed(outcome)
@@ -102,6 +111,7 @@ async def start_call(
         outcome = await service.start_call(
             session, providers, agent=body.agent, to=body.to, line=body.line, via=body.via,
             target=body.target, user_id=body.user_id, variables=dict(body.variables),
+            recorder=recorder(request),
         )  # fmt: skip
     if outcome.error is not None or outcome.started is None:
         return _failed(outcome)
@@ -135,4 +145,4 @@ async def conversation_initiation(request: Request, session: Session) -> dict[st
         body = InitiationRequest.model_validate(json.loads(raw))
     except (ValueError, ValidationError):
         raise BadRequest("the body is not an initiation request") from None
-    return await inbound.initiate(session, settings, body)
+    return await inbound.initiate(session, settings, body, recorder(request))

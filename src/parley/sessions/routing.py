@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.conversations.callers import caller_hash
 from parley.errors import Conflict, InvalidInput
-from parley.experiments.assignment import Assignment, assign
+from parley.experiments.assignment import Assignment, Claim, pick
 from parley.models import Agent
 from parley.sessions.repository import StartRepository
 
@@ -60,6 +60,9 @@ class Route:
     # The arm's own serving branch/version on the provider, overriding the applied version's.
     remote_branch_id: str | None = None
     remote_version_id: str | None = None
+    # A new unit's first assignment, for the start to store (even when another target was
+    # asked for: the unit was assigned, and the SRM check counts every assignment).
+    claim: Claim | None = None
 
 
 async def choose_route(
@@ -67,8 +70,9 @@ async def choose_route(
 ) -> Route:
     """The route for one start: the arm of the agent's running experiment (sticky per unit),
     else the live version (`Conflict` when the agent is not live where it is asked to be,
-    `InvalidInput` when it is live on several targets and none was named)."""
-    picked = await assign(session, agent.id, (unit.kind, unit.value) if unit else None)
+    `InvalidInput` when it is live on several targets and none was named). Reads only: a new
+    unit's first assignment travels in `claim` for the start to store."""
+    picked = await pick(session, agent.id, (unit.kind, unit.value) if unit else None)
     if picked is not None and target in (None, picked.target):
         return Route(
             target=picked.target,
@@ -78,6 +82,7 @@ async def choose_route(
             assignment=picked,
             remote_branch_id=picked.remote_branch_id,
             remote_version_id=picked.remote_version_id,
+            claim=picked.claim,
         )
     live = await StartRepository(session).live_targets(agent.id, target)
     if not live:
@@ -93,4 +98,4 @@ async def choose_route(
             details={"agent": agent.name, "targets": targets},
         )
     chosen, version = live[0]
-    return Route(target=chosen, version_number=version)
+    return Route(target=chosen, version_number=version, claim=picked.claim if picked else None)

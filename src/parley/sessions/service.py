@@ -5,13 +5,17 @@ the version and target (the one place an experiment arm is chosen), build the dy
 variables (declared defaults, the unit's history, configured secrets, the caller's values),
 start the conversation on the provider pinned to that version, and record the start. The
 start record never holds a secret value; the caller's number is kept as a keyed hash and a
-masked form only. Services never commit; a provider failure is recorded as a failed start
-and handed back (not raised) so the route can commit the record and still answer the error.
+masked form only. Writes go through a `recorder.Recorder`: by default into the caller's
+session (services never commit; its owner does), from the API through the process's group
+commit, which answers once the batch is committed. A new unit's first experiment assignment is
+stored before the provider is called. A provider failure is recorded as a failed start and
+handed back (not raised) so the route can still answer the error.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -19,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
 from parley.conversations.callers import hash_key, mask, normalise_number
-from parley.errors import InvalidInput, NotFound, ParleyError
-from parley.experiments.assignment import record_exposure
+from parley.errors import Conflict, InvalidInput, NotFound, ParleyError
+from parley.experiments.assignment import exposure
+from parley.experiments.repository import Delta
 from parley.models import Agent, ConversationStart
 from parley.providers.base import PhoneLine, Started, StartProvider, StartRequest, StartTarget
 from parley.providers.registry import Providers
@@ -28,11 +33,13 @@ from parley.providers.ultravox.adapter import call_metadata
 from parley.sessions import personalise
 from parley.sessions import variables as vars_
 from parley.sessions.cache import cached
+from parley.sessions.recorder import InSession, Record, Recorder
 from parley.sessions.repository import Binding, StartRepository
 from parley.sessions.routing import Route, Unit, choose_route
 
 TOKEN_PREFIX = "st_"
 STAMP_TOKEN = "parley_start"
+REROUTES = 3  # a start routed again finds its unit's stored assignment: one more try is enough
 
 
 # Versions are immutable and content-addressed: a spec is cached by its hash, for good.
@@ -189,8 +196,26 @@ def _starter(providers: Providers, target: str) -> StartProvider:
     return cast(StartProvider, providers.get(target))
 
 
-async def _run(repo: StartRepository, prepared: Prepared, call: Any) -> Outcome:
+async def claimed(recorder: Recorder, attempt: Callable[[], Awaitable[Prepared]]) -> Prepared:
+    """`attempt()` (prepare and check one start) with its new unit's first assignment stored,
+    so the provider is only ever asked for the arm the unit keeps; when another start stored
+    the unit first on another arm, the start is prepared again (theirs wins)."""
+    for _ in range(REROUTES):
+        prepared = await attempt()
+        claim = prepared.route.claim
+        if claim is None or await recorder.record(Record(claim=claim)):
+            return prepared
+    raise Conflict("the unit's experiment assignment kept changing; start again")
+
+
+def exposure_of(route: Route) -> Delta | None:
+    """The exposure a start on `route` counts: it really started on its arm."""
+    return exposure(route.assignment) if route.assignment is not None else None
+
+
+async def _run(recorder: Recorder, prepared: Prepared, call: Any) -> Outcome:
     outcome = Outcome(prepared.agent.name, prepared.route, prepared.row)
+    counted = None
     try:
         outcome.started = await call
     except ParleyError as exc:
@@ -199,10 +224,8 @@ async def _run(repo: StartRepository, prepared: Prepared, call: Any) -> Outcome:
     else:
         prepared.row.remote_conversation_id = outcome.started.remote_conversation_id
         prepared.row.call_sid = outcome.started.call_sid
-        if prepared.route.assignment is not None:  # an exposure: it really started on its arm
-            await record_exposure(repo.session, prepared.route.assignment)
-    repo.add(prepared.row)
-    await repo.flush()
+        counted = exposure_of(prepared.route)
+    await recorder.record(Record(prepared.row, exposure=counted))
     return outcome
 
 
@@ -214,18 +237,26 @@ async def start_session(
     target: str | None = None,
     user_id: str | None = None,
     variables: dict[str, Any] | None = None,
+    recorder: Recorder | None = None,
 ) -> Outcome:
-    """A browser conversation: a join URL (and, on ElevenLabs, the client's first message)."""
+    """A browser conversation: a join URL (and, on ElevenLabs, the client's first message).
+    Written with `recorder` (default: into `session`, for its owner to commit)."""
     settings = providers.settings
+    recorder = recorder or InSession(session)
     row = await _agent(session, agent)
     unit = Unit.user(user_id, caller_key(settings)) if user_id else Unit.session()
-    prepared = await prepare(
-        session, settings, row, kind="session", target=target, unit=unit,
-        supplied=variables or {}, user_id=user_id,
-    )  # fmt: skip
-    _require(prepared)
+
+    async def attempt() -> Prepared:
+        prepared = await prepare(
+            session, settings, row, kind="session", target=target, unit=unit,
+            supplied=variables or {}, user_id=user_id,
+        )  # fmt: skip
+        _require(prepared)
+        return prepared
+
+    prepared = await claimed(recorder, attempt)
     starter = _starter(providers, prepared.route.target)
-    return await _run(StartRepository(session), prepared, starter.start_web(prepared.request))
+    return await _run(recorder, prepared, starter.start_web(prepared.request))
 
 
 async def start_call(
@@ -239,23 +270,28 @@ async def start_call(
     target: str | None = None,
     user_id: str | None = None,
     variables: dict[str, Any] | None = None,
+    recorder: Recorder | None = None,
 ) -> Outcome:
     """An outbound phone call to `to` (an E.164 number, or a SIP URI on Ultravox SIP)."""
     settings = providers.settings
+    recorder = recorder or InSession(session)
     row = await _agent(session, agent)
     number = normalise_number(to)
     if number is None and not to.lower().startswith(("sip:", "sips:")):
         raise InvalidInput(f"{mask(to) if len(to) > 6 else 'the number'} is not a phone number")
     key = caller_key(settings)
     unit = Unit.caller(number, key) if number else Unit.session()
-    prepared = await prepare(
-        session, settings, row, kind="call", target=target, unit=unit,
-        supplied=variables or {}, user_id=user_id, caller_number=number,
-    )  # fmt: skip
-    _require(prepared)
+
+    async def attempt() -> Prepared:
+        prepared = await prepare(
+            session, settings, row, kind="call", target=target, unit=unit,
+            supplied=variables or {}, user_id=user_id, caller_number=number,
+        )  # fmt: skip
+        _require(prepared)
+        return prepared
+
+    prepared = await claimed(recorder, attempt)
     starter = _starter(providers, prepared.route.target)
     dial = number if number and not to.lower().startswith("sip") else to
     phone = PhoneLine(to_number=dial, line=line, via=via)
-    return await _run(
-        StartRepository(session), prepared, starter.start_phone(prepared.request, phone)
-    )
+    return await _run(recorder, prepared, starter.start_phone(prepared.request, phone))
