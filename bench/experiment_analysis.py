@@ -5,24 +5,30 @@ arrive (`parley.experiments.outcomes.observe`), so its status report reads a few
 whatever the number of conversations. This script:
 
 1. migrates a fresh database, creates an agent with two applied versions and a running
-   experiment (primary metric `data.meeting_booked`, guardrail `duration`, 2 arms);
+   experiment with the default 30-minute maturity window (primary metric
+   `data.meeting_booked`, guardrails `duration` and `latency`, the latter on the log scale by
+   default, 2 arms);
 2. draws N outcomes (default 1,000,000) over 30 days (control books 20 %, treatment 23 %;
-   durations lognormal around 180 s) and writes the running sums they produce, plus exposure
-   and assignment counters, in bulk; the same N outcomes go to a plain table `bench_raw` (arm,
-   booked, duration) as the baseline: what an analysis costs when it aggregates raw rows;
+   durations lognormal around 180 s; latency lognormal around 0.9 s) and writes the running
+   sums they produce (`latency` and `latency:log` rows), plus exposure and assignment
+   counters, in bulk; the same N outcomes go to a plain table `bench_raw` (arm, booked,
+   duration) as the baseline: what an analysis costs when it aggregates raw rows;
 3. checks the sums are right: 2,000 further conversations go through the real path (stored with
    the conversations service, folded by `observe`) and the report's counts must grow by exactly
    those, with the same means as a direct computation;
 4. times `experiments.service.status` (the whole report: verdict, intervals, Bayesian panel,
-   guardrail, SRM, missingness) cold (first call on a new engine) and warm (median and p95 of
-   --repeat calls), and the baseline GROUP BY over `bench_raw` followed by the same statistics.
+   guardrails, SRM, missingness) cold (first call on a new engine) and warm (median and p95 of
+   --repeat calls), and the baseline GROUP BY over `bench_raw` followed by the same statistics,
+   in the same run; then splits a warm report into its phases (the experiment and its arms,
+   the sums query, the statistics) and records the load average.
 
 Run from the repository root:
 
     .venv/bin/python bench/experiment_analysis.py                    # SQLite, 1,000,000
     .venv/bin/python bench/experiment_analysis.py --rows 100000
     .venv/bin/python bench/experiment_analysis.py \\
-        --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
+        --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+        # a scratch database `parley_bench_stats` is created next to it and dropped after
 
 Prints a Markdown table and writes bench/results/experiment_analysis.json.
 """
@@ -36,7 +42,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,9 +55,11 @@ from parley.conversations import service as conversations
 from parley.conversations.schemas import ConversationRecord, DataValue
 from parley.db import migrate
 from parley.db.engine import create_engine, session_factory, session_scope
+from parley.experiments import report as report_module
 from parley.experiments import service
 from parley.experiments.assignment import ASSIGNED, EXPOSURES, OUTCOMES
-from parley.experiments.spec import check
+from parley.experiments.repository import ExperimentRepository
+from parley.experiments.spec import LOG_SUFFIX, ExperimentSpec, check
 from parley.experiments.stats.analysis import analyse_metric
 from parley.experiments.stats.moments import ProportionStats, SampleStats
 from parley.models import Agent, AgentVersion, ExperimentSum, ProviderAgent
@@ -67,8 +74,8 @@ SPEC = {
     "unit": "caller",
     "metric": "data.meeting_booked",
     "arms": [{"name": "control", "version": 1}, {"name": "treatment", "version": 2}],
-    "guardrails": [{"metric": "duration", "margin": 30}],
-    "maturity_minutes": 0,
+    "guardrails": [{"metric": "duration", "margin": 30}, {"metric": "latency", "margin": 0.1}],
+    "maturity_minutes": 30,
     "promotion": "recommend",
 }
 
@@ -112,9 +119,16 @@ def _draw(rows: int, seed: int) -> tuple[list[tuple[int, int, float]], dict[Any,
         arm = i & 1
         booked = 1 if rng.random() < RATES[arm] else 0
         duration = round(rng.lognormvariate(math.log(170.0), 0.4), 1)
+        latency = rng.lognormvariate(math.log(0.9), 0.3)
         raw.append((arm, booked, duration))
         hour = START + timedelta(hours=i * hours // rows)
-        for metric, value in (("data.meeting_booked", booked), ("duration", duration)):
+        values = (
+            ("data.meeting_booked", booked),
+            ("duration", duration),
+            ("latency", latency),
+            ("latency" + LOG_SUFFIX, math.log(latency)),
+        )
+        for metric, value in values:
             acc = sums.setdefault((arm, hour, metric), [0, 0.0, 0.0])
             acc[0] += 1
             acc[1] += value
@@ -210,6 +224,40 @@ async def _baseline_ms(engine: AsyncEngine) -> float:
     return (time.perf_counter() - began) * 1000
 
 
+async def _phases_ms(engine: AsyncEngine) -> dict[str, float]:
+    """One warm report split into: experiment + arms + view, the sums query, the statistics."""
+    async with session_scope(session_factory(engine)) as session:
+        began = time.perf_counter()
+        repo = ExperimentRepository(session)
+        experiment = await service.get(session, "bench")
+        current = service.view(experiment, "sales")
+        loaded = time.perf_counter()
+        now = datetime.now(UTC)
+        everything, matured = await report_module.load_sums(repo, experiment, now)
+        summed = time.perf_counter()
+        spec = ExperimentSpec.model_validate(experiment.spec)
+        primary, _ = report_module.primary_result(experiment, spec, matured)
+        guards = report_module.guardrail_results(experiment, spec, matured)
+        rows = report_module.traffic(experiment, spec, everything, matured)
+        srm = report_module.srm_view(rows)
+        report_module.decide(experiment, primary, guards, None)
+        report_module.warnings_for(spec, rows, srm, guards, primary, experiment)
+        del current
+        done = time.perf_counter()
+    return {
+        "experiment_ms": (loaded - began) * 1000,
+        "sums_query_ms": (summed - loaded) * 1000,
+        "statistics_ms": (done - summed) * 1000,
+    }
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
 async def run(url: str, rows: int, repeat: int, seed: int) -> dict[str, Any]:
     engine = create_engine(url)
     try:
@@ -225,11 +273,14 @@ async def run(url: str, rows: int, repeat: int, seed: int) -> dict[str, Any]:
         await engine.dispose()
     engine = create_engine(url)  # cold: a new engine, new connections, nothing cached
     try:
+        load_before = _loadavg()
         cold = await _status_ms(engine)
         warm = [await _status_ms(engine) for _ in range(repeat)]
         async with session_scope(session_factory(engine)) as session:
             after = await service.status(session, "bench")
         baseline = [await _baseline_ms(engine) for _ in range(max(3, repeat // 5))]
+        phases = [await _phases_ms(engine) for _ in range(max(5, repeat // 3))]
+        load_after = _loadavg()
     finally:
         await engine.dispose()
     control_before, control_after = before.primary.arms[0], after.primary.arms[0]
@@ -246,6 +297,9 @@ async def run(url: str, rows: int, repeat: int, seed: int) -> dict[str, Any]:
         "status_warm_median_ms": round(median(warm), 2),
         "status_warm_p95_ms": round(percentile(warm, 95), 2),
         "baseline_raw_median_ms": round(median(baseline), 1),
+        "phases_median_ms": {key: round(median([p[key] for p in phases]), 2) for key in phases[0]},
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
         "decision": after.decision,
         "verdict": after.primary.arms[1].verdict,
     }
@@ -271,6 +325,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", help="admin URL; a scratch database is created beside it")
+    parser.add_argument(
+        "--database-name", default="parley_bench_stats", help="the scratch PostgreSQL database"
+    )
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     results: dict[str, Any] = {}
@@ -279,7 +336,7 @@ def main() -> None:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
             results["sqlite"] = asyncio.run(run(url, args.rows, args.repeat, args.seed))
     if args.postgres:
-        name = f"parley_bench_{uuid.uuid4().hex[:8]}"
+        name = args.database_name
         _postgres_database(args.postgres, name, drop=False)
         try:
             url = make_url(args.postgres).set(database=name).render_as_string(False)
@@ -291,7 +348,7 @@ def main() -> None:
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}\n")
     headers = [
         "database", "outcomes", "sum rows", "report cold", "report warm p50", "warm p95",
-        "raw GROUP BY p50", "raw / report",
+        "raw GROUP BY p50", "raw / report", "phases p50 (experiment / sums / stats)", "load",
     ]  # fmt: skip
     body = [
         [
@@ -303,6 +360,8 @@ def main() -> None:
             f"{r['status_warm_p95_ms']} ms",
             f"{r['baseline_raw_median_ms']} ms",
             f"{r['baseline_raw_median_ms'] / r['status_warm_median_ms']:.0f}x",
+            " / ".join(f"{v} ms" for v in r["phases_median_ms"].values()),
+            f"{r['loadavg_before']} → {r['loadavg_after']}",
         ]
         for backend, r in results.items()
     ]

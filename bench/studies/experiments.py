@@ -50,6 +50,7 @@ from bench.studies.experiments_sims import (
     variance_of,
 )
 
+from parley.experiments.stats.power import absolute_power
 from parley.experiments.stats.power import power as power_calculator
 
 
@@ -60,10 +61,17 @@ class Line:
     se: float | None = None
     rule: str = ""  # acceptance rule; empty for informative numbers
     passed: bool | None = None
+    # "parley": Parley's behaviour, counts for the verdict; "harness": a check that the study
+    # can see what it looks for (e.g. naive peeking inflates), shown with its own PASS/FAIL but
+    # not part of Parley's verdict; "contrast": a deliberately non-default method, shown to
+    # explain a default.
+    role: str = "parley"
 
     def render(self) -> str:
         se = f" ± {self.se:.4f}" if self.se is not None else ""
         verdict = "" if self.passed is None else ("  PASS" if self.passed else "  FAIL")
+        if self.passed is not None and self.role != "parley":
+            verdict += f" ({self.role})"
         rule = f"  [{self.rule}]" if self.rule else ""
         return f"    {self.label:<46} {self.value:>10.4f}{se}{rule}{verdict}"
 
@@ -80,6 +88,11 @@ class Scenario:
     quick_runs: int
     evaluate: Evaluate
     chunk: int = 100
+    # "default": runs Parley's default settings, must pass. "contrast": a setting Parley does
+    # not use by default (the old gate, the linear scale for latency...), kept to show why the
+    # default is what it is; its FAIL is the point and does not fail the study.
+    role: str = "default"
+    note: str = ""
 
 
 @dataclass
@@ -90,10 +103,16 @@ class Result:
     cpu_seconds: float
     params: Params = field(default_factory=dict)
     tally: Tally = field(default_factory=dict)
+    role: str = "default"
 
     @property
     def passed(self) -> bool:
-        return all(line.passed is not False for line in self.lines)
+        """Parley's rules held (harness checks and contrast lines are reported, not counted)."""
+        return all(line.passed is not False for line in self.lines if line.role == "parley")
+
+    @property
+    def harness_ok(self) -> bool:
+        return all(line.passed is not False for line in self.lines if line.role == "harness")
 
 
 # --- evaluation helpers ----------------------------------------------------------------------
@@ -157,9 +176,10 @@ DISTS: dict[str, tuple[Any, ...]] = {
     "ratings": ("ratings", RATINGS_SKEWED),
     "latency": ("latency",),
     "latency-capped-3s": ("latency", 3000.0),
-    "latency-log": ("latency", math.inf, "log"),
 }
 SPLITS = {"50-50": 0.5, "90-10": 0.1}
+# Parley's default scale per simulated metric (spec.py: latency is compared on the log scale).
+DEFAULT_SCALE = {"latency": "log"}
 
 
 def eval_aa(t: Tally, p: Params, quick: bool) -> list[Line]:
@@ -167,24 +187,65 @@ def eval_aa(t: Tally, p: Params, quick: bool) -> list[Line]:
     return [
         at_most_level(t, "seq_reject", "sequential false winners (any look)", ALPHA),
         Line("naive repeated z-test false winners", naive, se, "≥ 2α: peeking detected",
-             naive >= 2 * ALPHA),
+             naive >= 2 * ALPHA, role="harness"),
         info(t, "fixed_reject", "single fixed look at N_max (≈ α)"),
     ]  # fmt: skip
 
 
+def _aa(
+    name: str,
+    dist: str,
+    split: str,
+    runs: int = 10_000,
+    quick: int = 300,
+    chunk: int = 100,
+    role: str = "default",
+    note: str = "",
+    **extra: Any,
+) -> Scenario:
+    params = {
+        "dist_a": DISTS[dist],
+        "share_b": SPLITS[split],
+        "n_max": 2000,
+        "peek_every": 10,
+        **({"scale": DEFAULT_SCALE[dist]} if dist in DEFAULT_SCALE else {}),
+        **extra,
+    }
+    return Scenario(name, "two_arm", params, runs, quick, eval_aa, chunk, role, note)  # fmt: skip
+
+
 def aa_scenarios() -> list[Scenario]:
-    out = []
-    for dname, dist in DISTS.items():
-        for sname, share in SPLITS.items():
-            params = {"dist_a": dist, "share_b": share, "n_max": 2000, "peek_every": 10}
-            out.append(Scenario(f"aa.{dname}.{sname}", "two_arm", params, 10_000, 300, eval_aa))
-    for dname in ("latency", "durations"):  # a larger minimum-data gate for skewed metrics
-        params = {"dist_a": DISTS[dname], "share_b": 0.1, "n_max": 2000, "peek_every": 10,
-                  "min_units": 100}  # fmt: skip
-        out.append(Scenario(f"aa.{dname}.90-10.gate-100", "two_arm", params, 10_000, 0, eval_aa))
-    for dname in ("binary-0.30", "durations"):
-        params = {"dist_a": DISTS[dname], "share_b": 0.5, "n_max": 2000, "peek_every": 1}
-        out.append(Scenario(f"aa.{dname}.50-50.every-1", "two_arm", params, 2_000, 60, eval_aa, 50))
+    # Parley's defaults: gate 30 binary / 100 numeric, latency on the log scale.
+    out = [
+        _aa(f"aa.{dist}.{split}", dist, split)
+        for dist in ("binary-0.05", "binary-0.30", "binary-0.70", "durations", "ratings",
+                     "latency")
+        for split in SPLITS
+    ]  # fmt: skip
+    every = {"peek_every": 1}
+    out += [
+        _aa("aa.binary-0.30.50-50.every-1", "binary-0.30", "50-50", quick=60, chunk=50, **every),
+        _aa("aa.durations.50-50.every-1", "durations", "50-50", quick=60, chunk=50, **every),
+        _aa("aa.latency.90-10.every-1", "latency", "90-10", quick=0, chunk=50, **every),
+    ]
+    # Contrasts: what the defaults replaced, or a user's override.
+    contrast = {"role": "contrast", "quick": 0}
+    out += [
+        _aa("aa.durations.90-10.gate-30", "durations", "90-10", min_units=30,
+            note="the former gate of 30 for numeric metrics", **contrast),
+        _aa("aa.latency-linear.50-50", "latency", "50-50", scale="linear",
+            note="`scale: linear` for latency", **contrast),
+        _aa("aa.latency-linear.90-10", "latency", "90-10", scale="linear",
+            note="`scale: linear` for latency", **contrast),
+        _aa("aa.latency-linear.90-10.gate-30", "latency", "90-10", scale="linear", min_units=30,
+            note="the former defaults (linear, gate 30)", **contrast),
+        _aa("aa.latency-capped-3s.50-50", "latency-capped-3s", "50-50", scale="linear",
+            note="capping instead of the log", **contrast),
+        _aa("aa.latency-capped-3s.90-10", "latency-capped-3s", "90-10", scale="linear",
+            note="capping instead of the log", **contrast),
+        _aa("aa.latency.90-10.gate-30", "latency", "90-10", min_units=30,
+            note="log scale with the former gate of 30", **contrast),
+    ]  # fmt: skip
     return out
 
 
@@ -194,28 +255,48 @@ RATINGS_BETTER = (0.03, 0.05, 0.08, 0.29, 0.55)
 
 
 def eval_coverage(t: Tally, p: Params, quick: bool) -> list[Line]:
-    return [
-        at_most_level(t, "miss_abs", "CS ever misses true δ (absolute)", ALPHA),
-        at_most_level(t, "miss_rel", "CS ever misses true lift (relative)", ALPHA),
-        info(t, "seq_reject", "power (rejects δ = 0 at some look)"),
-    ]
+    lines = [at_most_level(t, "miss_abs", "CS ever misses true δ (absolute)", ALPHA)]
+    if p.get("scale") == "log":
+        lines.append(at_most_level(t, "miss_rel", "ratio of geometric means CS ever misses", ALPHA))
+    else:
+        lines.append(
+            at_most_level(t, "miss_rel", "relative CS misses, where not indicative", ALPHA)
+        )
+        lines.append(info(t, "rel_reportable", "runs with a look where it is not indicative"))
+        r, se = rate(t, "miss_rel_all")
+        bound = level_bound(ALPHA, t["runs"])
+        lines.append(Line("relative CS misses, every look (no flag)", r, se,
+                          f"≤ {bound:.4f}", r <= bound, role="contrast"))  # fmt: skip
+    lines.append(info(t, "seq_reject", "power (rejects δ = 0 at some look)"))
+    return lines
 
 
 def coverage_scenarios() -> list[Scenario]:
-    specs: list[tuple[str, Params]] = [
-        ("binary-0.30-0.36.50-50", {"dist_a": ("binary", 0.30), "dist_b": ("binary", 0.36)}),
+    specs: list[tuple[str, Params, str]] = [
+        ("binary-0.30-0.36.50-50", {"dist_a": ("binary", 0.30), "dist_b": ("binary", 0.36)}, ""),
         ("binary-0.30-0.40.90-10",
-         {"dist_a": ("binary", 0.30), "dist_b": ("binary", 0.40), "share_b": 0.1}),
-        ("binary-0.05-0.07.50-50", {"dist_a": ("binary", 0.05), "dist_b": ("binary", 0.07)}),
-        ("durations-x0.9.50-50", {"dist_a": DISTS["durations"], "scale_b": 0.9}),
+         {"dist_a": ("binary", 0.30), "dist_b": ("binary", 0.40), "share_b": 0.1}, ""),
+        ("binary-0.05-0.07.50-50", {"dist_a": ("binary", 0.05), "dist_b": ("binary", 0.07)}, ""),
+        ("binary-0.05-0.07.50-50.n-8000",
+         {"dist_a": ("binary", 0.05), "dist_b": ("binary", 0.07), "n_max": 8000}, ""),
+        ("durations-x0.9.50-50", {"dist_a": DISTS["durations"], "scale_b": 0.9}, ""),
         ("ratings-better.50-50",
-         {"dist_a": ("ratings", RATINGS_SKEWED), "dist_b": ("ratings", RATINGS_BETTER)}),
-        ("latency-x1.1.90-10", {"dist_a": ("latency",), "scale_b": 1.1, "share_b": 0.1}),
+         {"dist_a": ("ratings", RATINGS_SKEWED), "dist_b": ("ratings", RATINGS_BETTER)}, ""),
+        ("latency-x1.1.90-10",
+         {"dist_a": ("latency",), "scale_b": 1.1, "share_b": 0.1, "scale": "log"}, ""),
+        ("latency-linear-x1.1.90-10",
+         {"dist_a": ("latency",), "scale_b": 1.1, "share_b": 0.1, "scale": "linear"},
+         "`scale: linear` for latency"),
     ]  # fmt: skip
     out = []
-    for name, extra in specs:
+    for name, extra, note in specs:
         params = {"share_b": 0.5, "n_max": 2000, "peek_every": 10, "coverage": True, **extra}
-        out.append(Scenario(f"coverage.{name}", "two_arm", params, 10_000, 300, eval_coverage))
+        role = "contrast" if note else "default"
+        quick = 0 if note or params["n_max"] > 2000 else 300
+        out.append(
+            Scenario(f"coverage.{name}", "two_arm", params, 10_000, quick, eval_coverage,
+                     role=role, note=note)
+        )  # fmt: skip
     return out
 
 
@@ -244,9 +325,9 @@ def delays_scenarios() -> list[Scenario]:
     equal = [(0, (0.5, 0.5))]
     reweight = [(0, (0.5, 0.5)), (1000, (0.2, 0.8))]
     specs = [
-        ("aa.delay", {"p_a": 0.3, "p_b": 0.3, "schedule": equal}, 5_000),
-        ("aa.delay-reweight", {"p_a": 0.3, "p_b": 0.3, "schedule": reweight}, 5_000),
-        ("effect.delay-reweight", {"p_a": 0.30, "p_b": 0.36, "schedule": reweight}, 3_000),
+        ("aa.delay", {"p_a": 0.3, "p_b": 0.3, "schedule": equal}, 10_000),
+        ("aa.delay-reweight", {"p_a": 0.3, "p_b": 0.3, "schedule": reweight}, 10_000),
+        ("effect.delay-reweight", {"p_a": 0.30, "p_b": 0.36, "schedule": reweight}, 10_000),
     ]
     return [
         Scenario(f"delays.{name}", "delayed", {**base, **extra}, runs, 200, eval_delays, 50)
@@ -257,33 +338,47 @@ def delays_scenarios() -> list[Scenario]:
 # --- §5.4 power ---------------------------------------------------------------------------------
 
 
-def calculator_power(p: Params, *, matched: bool, n_star: float | None = None) -> float:
+def _true_moments(p: Params) -> tuple[float, float, float, float]:
     da = p["dist_a"]
     db = p.get("dist_b", da)
     scale = p.get("scale_b", 1.0)
-    ma, mb = mean_of(da), mean_of(db) * scale
-    va, vb = variance_of(da), variance_of(db) * scale**2
-    # The calculator takes one variance for both arms. "matched" enters the one that gives the
-    # delta-method SE of the simulated arms exactly: (v_B + v_A r²)/(1 + r²), r = m_B/m_A.
+    return mean_of(da), mean_of(db) * scale, variance_of(da), variance_of(db) * scale**2
+
+
+def calculator_power(p: Params, *, n_star: float | None = None) -> float:
+    """Parley's calculator (`absolute_power`, what planning answers) with both true variances."""
+    ma, mb, va, vb = _true_moments(p)
+    return absolute_power(ma, va, mb / ma - 1, p["n_max"], 2, treatment_variance=vb,
+                          n_star=n_star)  # fmt: skip
+
+
+def relative_calculator_power(p: Params, *, matched: bool) -> float:
+    """GrowthBook's relative-lift calculator (one variance for both arms). "matched" enters the
+    one that gives the delta-method SE of the simulated arms: (v_B + v_A r²)/(1 + r²)."""
+    ma, mb, va, vb = _true_moments(p)
     r = mb / ma
     variance = (vb + va * r * r) / (1 + r * r) if matched else va
-    return power_calculator(ma, variance, mb / ma - 1, p["n_max"], 2, n_star=n_star)
+    return power_calculator(ma, variance, mb / ma - 1, p["n_max"], 2)
 
 
 def eval_power(t: Tally, p: Params, quick: bool) -> list[Line]:
-    sim, se = rate(t, "fixed_rel_reject")
-    calc = calculator_power(p, matched=True)
+    sim, se = rate(t, "fixed_reject")
+    calc = calculator_power(p)
     tol = 0.02 + (3 * se if quick else 0.0)
+    rel, rel_se = rate(t, "fixed_rel_reject")
+    rel_calc = relative_calculator_power(p, matched=True)
     return [
         info(t, "seq_reject", "sequential power (peek every 10, by N_max)"),
         Line("sequential median stopping size (N_max if none)", median_stop(t)),
-        Line("fixed-horizon power at N_max (relative z)", sim, se, f"within ±{tol:.3f} of calc",
+        Line("fixed-horizon power at N_max (absolute z)", sim, se, f"within ±{tol:.3f} of calc",
              abs(sim - calc) <= tol),
-        Line("calculator power (matched variance)", calc),
-        Line("calculator power (control variance only)", calculator_power(p, matched=False)),
-        Line("calculator sequential power, one look at N_max",
-             calculator_power(p, matched=True, n_star=1000)),
-        info(t, "fixed_reject", "fixed-horizon power at N_max (absolute z)"),
+        Line("calculator power (absolute, Parley's planning)", calc),
+        Line("calculator sequential power, one look at N_max", calculator_power(p, n_star=1000)),
+        Line("fixed-horizon power at N_max (relative z)", rel, rel_se,
+             f"within ±{tol:.3f} of relative calc", abs(rel - rel_calc) <= tol, role="contrast"),
+        Line("relative calculator (GrowthBook, matched variance)", rel_calc),
+        Line("relative calculator (control variance only)",
+             relative_calculator_power(p, matched=False)),
     ]  # fmt: skip
 
 
@@ -375,10 +470,10 @@ def bandit_scenarios() -> list[Scenario]:
     }  # fmt: skip
     aaa = {**base, "rates": (0.30, 0.30, 0.30)}
     specs: list[tuple[str, Params, int, int]] = [
-        ("best-arm", base, 1_000, 40),
-        ("best-arm.no-delay", {**base, "max_delay": 0}, 300, 0),
-        ("aaa.thompson", {**aaa, "track_confidence": True}, 300, 40),
-        ("aaa.fixed", {**aaa, "adaptive": False}, 300, 0),
+        ("best-arm", base, 2_000, 40),
+        ("best-arm.no-delay", {**base, "max_delay": 0}, 500, 0),
+        ("aaa.thompson", {**aaa, "track_confidence": True}, 2_000, 40),
+        ("aaa.fixed", {**aaa, "adaptive": False}, 2_000, 0),
     ]
     return [
         Scenario(f"bandit.{name}", "bandit", params, runs, quick, eval_bandit, 10)
@@ -397,12 +492,15 @@ SCENARIOS: list[Scenario] = [
 ASSIGNMENT = "assignment.hashing"
 
 
+def _matches(name: str, pattern: str | None) -> bool:
+    """A prefix or glob; several may be given separated by commas."""
+    if pattern is None:
+        return True
+    return any(name.startswith(p) or fnmatch.fnmatchcase(name, p) for p in pattern.split(",") if p)
+
+
 def select(pattern: str | None, quick: bool) -> list[Scenario]:
-    chosen = [
-        s
-        for s in SCENARIOS
-        if pattern is None or s.name.startswith(pattern) or fnmatch.fnmatchcase(s.name, pattern)
-    ]
+    chosen = [s for s in SCENARIOS if _matches(s.name, pattern)]
     return [s for s in chosen if not quick or s.quick_runs > 0]
 
 
@@ -438,8 +536,9 @@ def run_scenarios(
                 s = by_name[name]
                 lines = s.evaluate(tallies[name], s.params, quick)
                 results[name] = Result(
-                    name, int(tallies[name]["runs"]), lines, cpu[name], s.params, tallies[name]
-                )
+                    name, int(tallies[name]["runs"]), lines, cpu[name], s.params, tallies[name],
+                    s.role,
+                )  # fmt: skip
                 if report:
                     report(results[name])
     return [results[s.name] for s in scenarios]
@@ -464,6 +563,8 @@ class _Serial:
 
 def print_result(result: Result) -> None:
     verdict = "PASS" if result.passed else "FAIL"
+    if result.role != "default":
+        verdict += f" ({result.role})"
     print(f"{result.name}  (R = {result.runs}, cpu {result.cpu_seconds:.0f} s)  {verdict}")
     for line in result.lines:
         print(line.render())
@@ -473,17 +574,21 @@ def print_result(result: Result) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--runs", type=int, help="runs per scenario (default: per scenario)")
-    parser.add_argument("--scenario", help="scenario name, prefix (e.g. 'aa') or glob")
+    parser.add_argument(
+        "--scenario", help="scenario name, prefix (e.g. 'aa') or glob; several comma-separated"
+    )
     parser.add_argument("--quick", action="store_true", help="a few hundred runs per scenario")
     parser.add_argument("--processes", type=int, help="worker processes (default: cpu count)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
     scenarios = select(args.scenario, args.quick)
-    with_assignment = args.scenario is None or ASSIGNMENT.startswith(args.scenario)
+    with_assignment = args.scenario is None or any(
+        ASSIGNMENT.startswith(p) for p in args.scenario.split(",") if p
+    )
     if args.list:
         for s in scenarios:
-            print(f"{s.name:<44} runs {s.runs:>6}  quick {s.quick_runs:>4}")
+            print(f"{s.name:<44} runs {s.runs:>6}  quick {s.quick_runs:>4}  {s.role}")
         print(f"{ASSIGNMENT:<44} 100 000 ids (deterministic)")
         return 0
     started = time.time()
@@ -500,16 +605,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(Result(ASSIGNMENT, 1, lines, time.process_time() - t0))
         print_result(results[-1])
     wall = time.time() - started
-    failed = [r.name for r in results if not r.passed]
-    print(f"# {len(results)} scenarios, {len(failed)} failed, wall {wall:.0f} s")
+    defaults = [r for r in results if r.role == "default"]
+    failed = [r.name for r in defaults if not r.passed]
+    contrasts = [r for r in results if r.role != "default"]
+    print(
+        f"# {len(defaults)} default scenarios, {len(failed)} failed; "
+        f"{len(contrasts)} contrasts, {sum(not r.passed for r in contrasts)} of them fail "
+        f"Parley's rules (their point); wall {wall:.0f} s"
+    )
     for name in failed:
         print(f"# FAIL {name}")
+    for r in results:
+        if not r.harness_ok:
+            print(f"# harness check not met: {r.name}")
     if args.json:
         payload = {
             "wall_seconds": wall,
             "results": [
                 {
                     "name": r.name,
+                    "role": r.role,
                     "runs": r.runs,
                     "passed": r.passed,
                     "cpu_seconds": r.cpu_seconds,

@@ -7,8 +7,12 @@ scenario always uses the generator `random.Random(f"{scenario}:{i}")`, whatever 
 the number of processes, so a study is reproducible run for run.
 
 All inference goes through Parley's own functions (`parley.experiments.stats.*`); the kernels only
-keep the running sufficient statistics (n, Σy, Σy²) incrementally, as the service will, and build
-the stats objects at each look.
+keep the running sufficient statistics (n, Σy, Σy²) incrementally, as the service does, and build
+the stats objects at each look. Parley's defaults come from the same functions the service uses:
+the minimum-data gate `analysis.default_min_units` (30 binary, 100 numeric) unless a scenario
+sets `min_units`, the log scale through `moments.log_value` when a scenario sets `scale: "log"`
+(the service's default for latency), and `analysis.compare_arms` for the intervals and the
+"relative is indicative" flag the report shows.
 """
 
 from __future__ import annotations
@@ -19,11 +23,17 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from parley.experiments.stats.analysis import has_minimum_data
+from parley.experiments.stats.analysis import compare_arms, default_min_units, has_minimum_data
 from parley.experiments.stats.bandit import prob_best, thompson_weights
 from parley.experiments.stats.frequentist import fixed_test
 from parley.experiments.stats.hashing import choose_arm
-from parley.experiments.stats.moments import ArmStats, ProportionStats, SampleStats, effect
+from parley.experiments.stats.moments import (
+    ArmStats,
+    ProportionStats,
+    SampleStats,
+    effect,
+    log_value,
+)
 from parley.experiments.stats.sequential import sequential_test
 from parley.experiments.stats.srm import check_srm
 
@@ -32,11 +42,12 @@ Params = dict[str, Any]
 
 ALPHA = 0.05
 N_STAR = 1000  # §4.7 default tuning (expected total per comparison)
-MIN_UNITS, MIN_EVENTS = 30, 5  # §4.8 gate
+MIN_UNITS, MIN_EVENTS = default_min_units("binary"), 5  # §4.8 gate (binary; numeric: 100)
 
 # --- outcome distributions ------------------------------------------------------------------
-# ("binary", p) | ("lognormal", mu, sigma) | ("ratings", probs 1..5) | ("latency",)
-# Optional multiplicative effect for numeric outcomes: params["scale_b"].
+# ("binary", p) | ("lognormal", mu, sigma) | ("ratings", probs 1..5) | ("latency"[, cap ms])
+# Optional multiplicative effect for numeric outcomes: params["scale_b"]; the metric is analysed
+# on the log scale when params["scale"] == "log".
 
 RATINGS_SKEWED = (0.04, 0.06, 0.10, 0.30, 0.50)  # mean 4.16: most callers happy
 LATENCY_MEDIAN_MS, LATENCY_SIGMA = 900.0, 0.3
@@ -89,14 +100,12 @@ def sampler(dist: tuple[Any, ...], rng: random.Random, scale: float = 1.0) -> Ca
     if kind == "latency":
         mu = math.log(LATENCY_MEDIAN_MS)
         cap = dist[1] if len(dist) > 1 else math.inf  # a capped (winsorised) metric
-        log = len(dist) > 2 and dist[2] == "log"  # the metric is log(latency)
 
         def latency() -> float:
             y = rng.lognormvariate(mu, LATENCY_SIGMA)
             if rng.random() < OUTLIER_P:
                 y += rng.expovariate(1.0 / OUTLIER_MEAN_MS)
-            y = min(scale * y, cap)
-            return math.log(y) if log else y
+            return min(scale * y, cap)
 
         return latency
     raise ValueError(kind)
@@ -137,47 +146,61 @@ def two_arm(name: str, params: Params, start: int, count: int) -> Tally:
     """A/A false positives, CS coverage and power under continuous peeking.
 
     Params: dist_a, dist_b (default dist_a), scale_b (numeric effect), share_b, n_max,
-    peek_every, coverage (also check the relative CS), fixed_relative (final fixed relative
-    z-test, to compare with the power calculator).
+    peek_every, coverage (also check the relative CS), min_units (default: Parley's per-kind
+    gate), scale ("log": the metric is ln y through `log_value`, values ≤ 0 left out).
     """
     dist_a = params["dist_a"]
     dist_b = params.get("dist_b", dist_a)
     scale_b = params.get("scale_b", 1.0)
     share_b, n_max, every = params["share_b"], params["n_max"], params["peek_every"]
     binary = dist_a[0] == "binary"
-    if "dist_b" in params or scale_b != 1.0:
+    log_scale = params.get("scale", "linear") == "log"
+    if log_scale and ("dist_b" in params or binary):
+        raise ValueError("log-scale scenarios take a multiplicative effect (scale_b) only")
+    if log_scale:  # ln(c·y) = ln y + ln c: the effect on mean logs, and on geometric means
+        true_abs, true_rel = math.log(scale_b), scale_b - 1.0
+    elif "dist_b" in params or scale_b != 1.0:
         mean_a, mean_b = mean_of(dist_a), mean_of(dist_b) * scale_b
         true_abs, true_rel = mean_b - mean_a, (mean_b - mean_a) / abs(mean_a)
     else:  # A/A: the effect is 0 whatever the mean (capped metrics have no closed form)
         true_abs = true_rel = 0.0
     check_rel = params.get("coverage", False)
-    min_units = params.get("min_units", MIN_UNITS)
+    min_units = params.get("min_units", default_min_units("binary" if binary else "numeric"))
     tally: Tally = {"runs": 0.0}
     for run in range(start, start + count):
         rng = random.Random(f"{name}:{run}")
         draw = (sampler(dist_a, rng), sampler(dist_b, rng, scale_b))
         arms = Arms(2, binary)
-        seq_hit = naive_hit = miss_abs = miss_rel = False
+        seq_hit = naive_hit = miss_abs = miss_rel = miss_rel_all = reportable = False
         stop = 0
         for i in range(1, n_max + 1):
             arm = 1 if rng.random() < share_b else 0
-            arms.add(arm, draw[arm]())
+            y: float | None = draw[arm]()
+            if log_scale:
+                y = log_value(y)
+            if y is not None:
+                arms.add(arm, y)
             if i % every:
                 continue
             a, b = arms.stats(0), arms.stats(1)
             if not _gate(a, b, min_units):
                 continue
             try:
-                r = sequential_test(a, b, alpha=ALPHA, n_star=N_STAR)
+                r, rr, indicative = compare_arms(
+                    a, b, alpha=ALPHA, n_star=N_STAR, log_scale=log_scale
+                )
             except ValueError:  # both arms constant so far (possible for ratings)
                 continue
             if not seq_hit and r.p_value <= ALPHA:
                 seq_hit, stop = True, i
             if not miss_abs and not r.lower <= true_abs <= r.upper:
                 miss_abs = True
-            if check_rel and not miss_rel and a.mean != 0.0:
-                rr = sequential_test(a, b, alpha=ALPHA, n_star=N_STAR, relative=True)
-                miss_rel = not rr.lower <= true_rel <= rr.upper
+            if check_rel and rr is not None:
+                missed = not rr.lower <= true_rel <= rr.upper
+                miss_rel_all = miss_rel_all or missed
+                if not indicative:  # what the report presents as a reliable relative interval
+                    reportable = True
+                    miss_rel = miss_rel or missed
             if not naive_hit:
                 naive_hit = fixed_test(a, b, alpha=ALPHA, distribution="normal").p_value <= ALPHA
         a, b = arms.stats(0), arms.stats(1)
@@ -195,6 +218,8 @@ def two_arm(name: str, params: Params, start: int, count: int) -> Tally:
         _add(tally, "fixed_rel_reject", fixed_rel_hit)
         _add(tally, "miss_abs", miss_abs)
         _add(tally, "miss_rel", miss_rel)
+        _add(tally, "miss_rel_all", miss_rel_all)
+        _add(tally, "rel_reportable", reportable)
         # Stopping size: first rejection, or n_max when the test never rejected.
         _add(tally, f"stop:{stop if seq_hit else n_max}")
         if final_ok:

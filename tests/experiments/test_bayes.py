@@ -121,3 +121,79 @@ def test_gaussian_means_flat_and_proper_prior() -> None:
     assert [proper.risk_control, proper.risk_treatment] == pytest.approx(
         [0.05186, 0.00123], abs=1e-5
     )
+
+
+def _grid(smallest: float) -> list[tuple[ProportionStats, ProportionStats]]:
+    """Posteriors whose smallest shape parameter is `smallest`, across rates, splits and P."""
+    from statistics import NormalDist
+
+    cases = []
+    for rate in (0.001, 0.02, 0.2, 0.5, 0.8, 0.98, 0.999):
+        for ratio in (1.0, 9.0, 1 / 9):
+            for prob in (1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1 - 1e-4):
+                small = smallest / min(rate, 1 - rate)  # the smaller arm holds the smallest shape
+                n_a, n_b = (small, small * ratio) if ratio >= 1 else (small / ratio, small)
+                sd = (rate * (1 - rate) * (1 / n_a + 1 / n_b)) ** 0.5
+                rate_b = rate + NormalDist().inv_cdf(prob) * sd
+                a, b = round(n_a), round(n_b)
+                s_a, s_b = round(a * rate), round(b * rate_b)
+                shapes = (s_a + 1, a - s_a + 1, s_b + 1, b - s_b + 1)
+                if 0 < rate_b < 1 and min(shapes) >= smallest:
+                    cases.append((P(a, s_a), P(b, s_b)))
+    return cases
+
+
+@pytest.mark.parametrize("smallest", [1000, 3000])
+def test_edgeworth_within_its_stated_bound_of_the_exact_form(smallest: int) -> None:
+    from parley.experiments.stats.bayes import (
+        APPROXIMATION_BOUND,
+        APPROXIMATION_MIN_SHAPE,
+        _beta_cumulants,
+    )
+
+    assert smallest >= APPROXIMATION_MIN_SHAPE
+    cases = _grid(smallest)
+    assert len(cases) > 100
+    worst = [0.0, 0.0, 0.0]
+    for control, treatment in cases:
+        exact = beta_bernoulli(control, treatment, method="exact")
+        approx = beta_bernoulli(control, treatment)  # auto: the Edgeworth form here
+        assert approx == beta_bernoulli(control, treatment, method="edgeworth")
+        sd = (
+            _beta_cumulants(control.successes + 1, control.failures + 1)[1]
+            + _beta_cumulants(treatment.successes + 1, treatment.failures + 1)[1]
+        ) ** 0.5
+        errors = (
+            abs(approx.chance_to_beat_control - exact.chance_to_beat_control),
+            abs(approx.risk_treatment - exact.risk_treatment) / sd,
+            abs(approx.risk_control - exact.risk_control) / sd,
+        )
+        worst = [max(w, e) for w, e in zip(worst, errors, strict=True)]
+    assert max(worst) < APPROXIMATION_BOUND, worst
+
+
+def test_below_the_threshold_the_exact_form_is_used() -> None:
+    # 900 successes: one shape parameter below 1000, so "auto" is exact (the oracles above too).
+    control, treatment = P(3000, 900), P(3000, 960)
+    assert beta_bernoulli(control, treatment) == beta_bernoulli(control, treatment, method="exact")
+    # The plain Gaussian (no skewness term) would be off by more than the bound at this size:
+    # the correction is what makes the threshold this low.
+    approx = beta_bernoulli(control, treatment, method="edgeworth")
+    exact = beta_bernoulli(control, treatment, method="exact")
+    assert abs(approx.chance_to_beat_control - exact.chance_to_beat_control) < 1e-3
+
+
+def test_mirror_images_of_the_closed_form_agree() -> None:
+    from parley.experiments.stats.bayes import prob_beta_greater
+
+    # Summing over a, c, d or b must give the same probability (here all four are small).
+    a, b, c, d = 13.0, 40.0, 9.0, 35.0
+    forms = [
+        _closed_form(a, b, c, d),
+        1.0 - _closed_form(c, d, a, b),
+        _closed_form(d, c, b, a),
+        1.0 - _closed_form(b, a, d, c),
+        _quadrature(a, b, c, d),
+    ]
+    assert max(forms) - min(forms) < 1e-12
+    assert prob_beta_greater(a, b, c, d) == pytest.approx(forms[0], abs=1e-12)

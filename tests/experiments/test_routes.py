@@ -90,3 +90,13 @@ async def test_experiments_api(db_url: str, tmp_path: Path) -> None:
             "/api/v1/experiments/power", params={"baseline": 3, "lift": 0.2, "per_day": 200}
         )
         assert refused.status_code == 422
+
+
+def test_the_example_experiment_is_valid() -> None:
+    from pathlib import Path
+
+    from parley.experiments.spec import check
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "experiments" / "calmer-opener.yaml"
+    spec = check(yaml_text=path.read_text(encoding="utf-8"), source=str(path))
+    assert [(a.name, a.version) for a in spec.arms] == [("control", 1), ("calmer", 2)]

@@ -1,10 +1,11 @@
 """Quick variants of the simulation studies (`bench/studies/experiments.py`, reference §5).
 
-A few hundred seeded runs per study, run serially through Parley's own statistics. The bounds
-are loose (level + 3 Monte-Carlo SE at this R) but still fail if the method breaks: replacing
-the always-valid test by a fixed-horizon one gives ~35 % false winners under peeking, far
-above the 8.8 % bound; SRM χ² under repeated checks, a bandit without a floor or a store that
-lets the hash move callers fail their checks the same way. No timing assertions.
+A few hundred seeded runs per study, run serially through Parley's own statistics and
+defaults. The bounds are loose (level + 3 Monte-Carlo SE at this R) but still fail if the
+method breaks: replacing the always-valid test by a fixed-horizon one gives ~35 % false winners
+under peeking, far above the 8.8 % bound; dropping the log scale for latency gives ~24 % at
+90/10; SRM χ² under repeated checks, a bandit without a floor or a store that lets the hash
+move callers fail their checks the same way. No timing assertions.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bench.studies.experiments import Result, run_scenarios, select
 from bench.studies.experiments_assign import assignment_study
 
 
-def _run(name: str, runs: int) -> Result:
+def _run(name: str, runs: int) -> Result:  # also runs contrasts, which --quick leaves out
     scenarios = [s for s in select(name, quick=False) if s.name == name]
     assert scenarios, name
     (result,) = run_scenarios(scenarios, runs=runs, quick=True, processes=1)
@@ -43,11 +44,36 @@ def test_aa_sequential_holds_and_naive_peeking_is_caught(name: str) -> None:
     assert r.passed
 
 
+def test_latency_defaults_to_the_log_scale_and_linear_shows_why() -> None:
+    default = _run("aa.latency.90-10", 300)  # log scale, gate 100
+    assert _value(default, "sequential false") <= _bound(0.05, 300)
+    assert default.passed
+    contrast = _run("aa.latency-linear.90-10.gate-30", 300)  # the former defaults
+    assert contrast.role == "contrast"
+    assert _value(contrast, "sequential false") >= 0.12  # 24 % at R = 10 000
+
+
+def test_numeric_gate_of_100_at_an_unbalanced_split() -> None:
+    r = _run("aa.durations.90-10", 300)
+    assert r.params.get("min_units") is None  # Parley's default per kind: 100
+    assert _value(r, "sequential false") <= _bound(0.05, 300)
+
+
 def test_coverage_of_the_confidence_sequence() -> None:
     r = _run("coverage.binary-0.30-0.36.50-50", 300)
     assert _value(r, "CS ever misses true δ") <= _bound(0.05, 300)
-    assert _value(r, "CS ever misses true lift") <= _bound(0.05, 300)
+    assert _value(r, "relative CS misses, where not") <= _bound(0.05, 300)
     assert _value(r, "power") > 0.3
+    log = _run("coverage.latency-x1.1.90-10", 300)
+    assert _value(log, "ratio of geometric means CS") <= _bound(0.05, 300)
+
+
+def test_relative_interval_of_a_rare_rate_is_flagged_where_it_under_covers() -> None:
+    r = _run("coverage.binary-0.05-0.07.50-50.n-8000", 120)
+    assert _value(r, "runs with a look where it is not") > 0.9
+    assert _value(r, "relative CS misses, where not") <= _bound(0.05, 120)
+    # Unflagged, the same sequence misses more often (10 % at R = 10 000 for n ≤ 2000).
+    assert _value(r, "relative CS misses, every look") >= _value(r, "relative CS misses, where")
 
 
 def test_delays_weight_change_and_sticky_units() -> None:
@@ -64,8 +90,8 @@ def test_delays_weight_change_and_sticky_units() -> None:
 
 def test_power_matches_the_calculator() -> None:
     r = _run("power.binary-0.30-0.36", 300)
-    sim = _value(r, "fixed-horizon power at N_max (relative")
-    calc = _value(r, "calculator power (matched")
+    sim = _value(r, "fixed-horizon power at N_max (absolute")
+    calc = _value(r, "calculator power (absolute")
     assert abs(sim - calc) <= 0.02 + 3 * math.sqrt(calc * (1 - calc) / 300)
     assert _value(r, "sequential power") < sim  # the price of always-valid inference
 

@@ -20,7 +20,9 @@ from tests.providers.conftest import emu, emulator_app, provider_settings
 
 __all__ = ["emu", "emulator_app"]
 Sessions = async_sessionmaker[AsyncSession]
-NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+# The runner's clock, on a period boundary just ahead of the real clock: jobs are enqueued at
+# the real time, so a fixed date would leave them in the runner's future once it has passed.
+NOON = (datetime.now(UTC) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
 
 
 async def count(sessions: Sessions, kind: str) -> int:

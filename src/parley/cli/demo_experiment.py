@@ -1,16 +1,20 @@
 """The demo's last act: an experiment judged on live traffic, end to end over HTTP.
 
 Parley's API is served on a local port with the job runner on; the emulated ElevenLabs sends
-its signed post-call webhooks there. Two versions of the sales agent are the arms, and the
-emulator is told the truth (the calmer version books meetings more often). Conversations start
-through Parley's own API as outbound calls (`POST /api/v1/calls`), each routed by the experiment;
-the webhooks come back, the outcomes are folded into the experiment, and Parley evaluates it
-after every batch until the always-valid test calls a winner and promotes it.
+its signed post-call webhooks there. Two versions of the sales agent are the arms; starting the
+experiment gives each its own ElevenLabs branch, and the emulator is told the truth per branch
+(the calmer version books meetings more often). Conversations start through Parley's own API,
+each routed by the experiment: outbound calls (`POST /api/v1/calls`) and, for advisors who
+prefer the website, browser sessions (`POST /api/v1/sessions`, then a real WebSocket
+conversation on the signed URL). The webhooks come back, the outcomes are folded into the
+experiment, and Parley evaluates it after every batch until the always-valid test calls a
+winner and promotes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -24,21 +28,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.rule import Rule
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from websockets.asyncio.client import connect
 
 from parley.app import create_app
 from parley.cli.experiments import render
 from parley.config import Settings
 from parley.db.engine import session_scope
-from parley.experiments.schemas import ExperimentReport
+from parley.experiments.schemas import ExperimentReport, ExperimentView
 from parley.models import Agent, ProviderAgent
+from parley.sessions.schemas import SessionStarted
 from parley.tokens import service as tokens
 
 EL_KEY = "xi-demo-key"
 BATCH = 50
-MAX_CONVERSATIONS = 600
+MAX_CONVERSATIONS = 800
 TRUTH = {  # meetings booked: what the emulator's callers will do with each version
     "control": 0.16,
-    "calmer": 0.32,
+    "calmer": 0.30,
 }
 VARIABLES = {"advisor_name": "Dana", "firm_name": "Whitfield Advisory", "crm_token": "crm-demo"}
 EXPERIMENT = """\
@@ -72,10 +78,8 @@ async def served(settings: Settings, port: int) -> AsyncIterator[str]:
         await task
 
 
-async def _arms(
-    sessions: async_sessionmaker[AsyncSession], agent: str
-) -> tuple[int, int, str, dict[int, str]]:
-    """(control version, treatment version, remote agent id, remote version id per version)."""
+async def _arms(sessions: async_sessionmaker[AsyncSession], agent: str) -> tuple[int, int, str]:
+    """(control version, treatment version, remote agent id): the two newest applied."""
     async with session_scope(sessions) as session:
         row = await session.scalar(select(Agent).where(Agent.name == agent))
         assert row is not None
@@ -86,9 +90,21 @@ async def _arms(
                 )
             )
         ).all()
-    versions = {b.version_number: b.remote_version_id or "" for b in bindings}
-    control, treatment = sorted(versions)[-2:]
-    return control, treatment, bindings[0].remote_id, versions
+    control, treatment = sorted(b.version_number for b in bindings)[-2:]
+    return control, treatment, bindings[0].remote_id
+
+
+async def _tell_truth(
+    raw: httpx.AsyncClient, remote_agent: str, branch: str | None, booked: float
+) -> None:
+    """The emulator's outcome model for conversations on this branch: the known truth."""
+    model = {
+        "p_success": 0.6,
+        "data_collection": {"meeting_booked": {"kind": "bernoulli", "p": booked}},
+        "duration_s": {"kind": "lognormal", "mean": 150, "sd": 50, "min": 20, "max": 900},
+    }
+    rule = {"agent_id": remote_agent, "branch_id": branch, "model": model}
+    (await raw.post("/_emulator/outcomes", json=rule)).raise_for_status()
 
 
 async def _wire_emulator(raw: httpx.AsyncClient, parley_url: str) -> tuple[str, str]:
@@ -135,6 +151,28 @@ async def _call(client: httpx.AsyncClient, agent: str, line: str, number: int) -
     answer.raise_for_status()
 
 
+async def _browser(client: httpx.AsyncClient, agent: str, number: int) -> None:
+    """What a web page does: ask Parley for a session, then talk on the signed URL."""
+    answer = await client.post(
+        "/api/v1/sessions",
+        json={
+            "agent": agent,
+            "target": "elevenlabs",
+            "user_id": f"advisor-{number}",
+            "variables": VARIABLES,
+        },
+    )
+    answer.raise_for_status()
+    started = SessionStarted.model_validate(answer.json())
+    async with connect(started.join_url) as ws:
+        first = {"type": "conversation_initiation_client_data", **(started.client_data or {})}
+        await ws.send(json.dumps(first))
+        for line in ("Hello, I saw your ETF page.", "Yes, a meeting next week works."):
+            await ws.send(json.dumps({"type": "user_message", "text": line}))
+            while json.loads(await ws.recv()).get("type") != "agent_response":
+                pass
+
+
 async def _status(client: httpx.AsyncClient, name: str, *, evaluate: bool) -> ExperimentReport:
     if evaluate:
         answer = await client.post(f"/api/v1/experiments/{name}/evaluate")
@@ -160,19 +198,7 @@ async def act(
     keep_serving: bool,
 ) -> None:
     out.print(Rule("16. an experiment on live traffic: which opening books more meetings?"))
-    control, treatment, remote_agent, remote_versions = await _arms(sessions, agent)
-    for arm, version in (("control", control), ("calmer", treatment)):
-        model = {
-            "p_success": 0.6,
-            "data_collection": {"meeting_booked": {"kind": "bernoulli", "p": TRUTH[arm]}},
-            "duration_s": {"kind": "lognormal", "mean": 150, "sd": 50, "min": 20, "max": 900},
-        }
-        rule = {"agent_id": remote_agent, "version_id": remote_versions[version], "model": model}
-        (await raw.post("/_emulator/outcomes", json=rule)).raise_for_status()
-    out.print(
-        f"truth told to the emulator: v{control} books {TRUTH['control']:.0%} of calls, "
-        f"v{treatment} (calmer) {TRUTH['calmer']:.0%}; Parley does not know this"
-    )
+    control, treatment, remote_agent = await _arms(sessions, agent)
     url = f"http://127.0.0.1:{port}"
     webhook_secret, line = await _wire_emulator(raw, url)
     settings = conf.model_copy(
@@ -198,16 +224,25 @@ async def act(
         made = await client.post("/api/v1/experiments", json={"yaml": spec})
         if made.status_code != 201:
             raise RuntimeError(f"creating the experiment failed: {made.text}")
-        (await client.post("/api/v1/experiments/calmer_opener/start")).raise_for_status()
         out.print(spec.rstrip(), markup=False, highlight=False)
+        started = await client.post("/api/v1/experiments/calmer_opener/start")
+        started.raise_for_status()
+        arms = ExperimentView.model_validate(started.json()).arms
+        for arm in arms:
+            out.print(
+                f"arm {arm.name}: v{arm.version} served from ElevenLabs branch "
+                f"{arm.remote_branch_id} (version {arm.remote_version_id})",
+                markup=False,
+            )
+            await _tell_truth(raw, remote_agent, arm.remote_branch_id, TRUTH[arm.name])
+        out.print(
+            f"truth told to the emulator: v{control} books {TRUTH['control']:.0%} of "
+            f"conversations, v{treatment} (calmer) {TRUTH['calmer']:.0%}; Parley does not know this"
+        )
         report = await _drive(client, raw, out, agent, line)
         out.print(Rule("17. the result"))
         render(out, report)
-        out.print(
-            "[yellow]known gap:[/] ElevenLabs outbound calls pin a branch, not a version; both "
-            "arms live on the agent's main branch, so every call reached its newest version and "
-            "the arms cannot differ yet (serving each arm from its own branch is the next step)."
-        )
+        await _after(client, out, agent, report)
         if keep_serving:
             await _serve_forever(out, parley_url, token)
 
@@ -227,8 +262,12 @@ async def _drive(
     with Progress(*columns, console=out, transient=False) as bar:
         task = bar.add_task("conversations judged", total=MAX_CONVERSATIONS)
         while started < MAX_CONVERSATIONS and report.experiment.status == "running":
-            jobs = [_call(client, agent, line, i) for i in range(started, started + BATCH)]
-            await _gather_limited(jobs, limit=8)
+            # One advisor in five talks to the agent on the website instead of the phone.
+            jobs = [
+                _browser(client, agent, i) if i % 5 == 4 else _call(client, agent, line, i)
+                for i in range(started, started + BATCH)
+            ]
+            await _gather_limited(jobs, limit=4)
             started += BATCH
             # The calls ring, talk and end on the emulator's clock; moving it sends the webhooks.
             await raw.post("/_emulator/advance", json={"seconds": 1800})
@@ -241,6 +280,23 @@ async def _drive(
                 f"P(calmer beats control) {_pct(calmer.chance_to_beat_control)})",
             )
     return report
+
+
+async def _after(
+    client: httpx.AsyncClient, out: Console, agent: str, report: ExperimentReport
+) -> None:
+    """What the decision did: the agent's live version now, and where its arms were served."""
+    if report.experiment.status != "promoted":
+        out.print(f"not promoted yet: {report.decision.replace('_', ' ')}", markup=False)
+        return
+    detail = (await client.get(f"/api/v1/agents/{agent}")).json()
+    winner = next(a for a in report.experiment.arms if a.name == report.experiment.winner)
+    out.print(
+        f"promoted: arm {winner.name} (v{winner.version}) is now {agent}'s live version "
+        f"(v{detail['current_version']}, same content) on {winner.target}; the arms' branches "
+        "were archived and new conversations go to the main branch again",
+        markup=False,
+    )
 
 
 def _pct(value: float | None) -> str:

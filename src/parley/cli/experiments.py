@@ -206,7 +206,11 @@ def power(
     if std_dev is None and not 0 < baseline < 1:
         fail("--baseline: a rate is between 0 and 1 (give --std-dev for a numeric metric)")
     variance = std_dev**2 if std_dev is not None else binomial_variance(baseline)
-    answer = power_answer(baseline, lift, per_day, arms, variance, 0.05, expected_total)
+    if std_dev is None and baseline * (1 + lift) >= 1:
+        fail("--lift: baseline * (1 + lift) must stay a rate below 1")
+    answer = power_answer(
+        baseline, lift, per_day, arms, variance, 0.05, expected_total, binary=std_dev is None
+    )
     if as_json:
         print_json(answer)
         return
@@ -247,7 +251,10 @@ def render(out: Console, report: ExperimentReport) -> None:
     for row in report.primary.arms:
         arm, flow = arms[row.arm], traffic[row.arm]
         effect = "-"
-        if row.absolute is not None:
+        if report.primary.scale == "log" and row.relative is not None:
+            r = row.relative  # ratio of geometric means - 1, the same sequence as the log one
+            effect = f"{_pct(r.estimate, True)}\n[{_pct(r.lower, True)}, {_pct(r.upper, True)}]"
+        elif row.absolute is not None:
             a = row.absolute
             effect = (
                 f"{_pct(a.estimate, binary)}\n[{_pct(a.lower, binary)}, {_pct(a.upper, binary)}]"
@@ -266,9 +273,13 @@ def render(out: Console, report: ExperimentReport) -> None:
     out.print(table)
     for guard in report.guardrails:
         state = "HARM" if guard.harmed else "ok"
+        relative = guard.scale == "log"  # bound and margin are relative changes
         bound = "-" if guard.bound is None else f"{guard.bound:.4g}"
+        margin = f"{guard.margin:.0%}" if relative else f"{guard.margin:g}"
+        if relative and guard.bound is not None:
+            bound = f"{guard.bound:+.1%}"
         out.print(
-            f"guardrail {guard.metric} ({guard.harm} > {guard.margin:g}) {guard.arm}: "
+            f"guardrail {guard.metric} ({guard.harm} > {margin}) {guard.arm}: "
             f"{state} (bound {bound})",
             markup=False,
         )

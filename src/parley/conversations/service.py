@@ -158,7 +158,7 @@ async def store(
     await repo.reindex(row, [turn.text for turn in turns])
     await repo.flush()
     # An experiment's sums take the conversation's latest outcome, exactly once.
-    await experiment_outcomes.observe(session, row)
+    await experiment_outcomes.observe(session, row, turns=record.turns)
     return row, created
 
 

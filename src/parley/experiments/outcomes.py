@@ -4,18 +4,28 @@ Called whenever a conversation record is stored (webhook or sync). A conversatio
 change (a later webhook or a sync knows more), so its previous values are kept in
 `experiment_outcomes` and the sums receive the difference: however often a conversation is
 stored, it counts exactly once, with its latest values.
+
+A metric compared on the log scale (`scale: log`) also keeps rows of ln y under its own name,
+`<metric>:log` (the linear rows stay: the missing-outcome rates and any linear use read them);
+a value ≤ 0 has no log and is simply absent from the `:log` rows, so the report counts those
+as n(metric) - n(metric:log). The values dict stored per conversation carries the `:log` entry
+too, so a changed outcome corrects both rows by the same delta machinery. An experiment created
+before log scales existed has no log metric and folds exactly as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.analytics.rollups import turn_latency
 from parley.db.base import utcnow
 from parley.experiments.assignment import OUTCOMES, period_of
 from parley.experiments.repository import ExperimentRepository
-from parley.experiments.spec import MetricKind
+from parley.experiments.spec import LOG_SUFFIX, ExperimentSpec, MetricKind
+from parley.experiments.stats.moments import log_value
 from parley.models import Conversation
 from parley.models.experiment import ExperimentOutcome
 
@@ -51,8 +61,25 @@ def _numeric(value: Any) -> float | None:
     return None
 
 
-def metric_value(row: Conversation, metric: str, kind: MetricKind) -> float | None:
-    """The conversation's value for one metric, or None when it is unknown (a missing outcome)."""
+def conversation_latency(turns: Sequence[Any]) -> float | None:
+    """Mean latency of the agent's turns (seconds; a turn's is the sum of its latency metrics,
+    as in analytics), None when no agent turn carries any."""
+    values = [
+        value
+        for turn in turns
+        if getattr(turn, "role", "agent") == "agent"
+        and (value := turn_latency(getattr(turn, "latency", None))) is not None
+    ]
+    return sum(values) / len(values) if values else None
+
+
+def metric_value(
+    row: Conversation, metric: str, kind: MetricKind, *, latency: float | None = None
+) -> float | None:
+    """The conversation's value for one metric, or None when it is unknown (a missing outcome).
+
+    `latency` is the conversation's mean turn latency (`conversation_latency` of its turns).
+    """
     raw: Any
     if metric == "call_successful":
         raw = row.successful
@@ -60,6 +87,8 @@ def metric_value(row: Conversation, metric: str, kind: MetricKind) -> float | No
         raw = row.duration_s
     elif metric == "cost":
         raw = row.cost
+    elif metric == "latency":
+        raw = latency
     elif metric.startswith("eval."):
         result = (row.evaluation or {}).get(metric[5:], {}).get("result")
         raw = {"success": True, "failure": False}.get(str(result))
@@ -68,12 +97,21 @@ def metric_value(row: Conversation, metric: str, kind: MetricKind) -> float | No
     return _binary(raw) if kind == "binary" else _numeric(raw)
 
 
-def metric_values(row: Conversation, metrics: dict[str, MetricKind]) -> dict[str, float]:
+def metric_values(
+    row: Conversation,
+    metrics: dict[str, MetricKind],
+    log_metrics: Collection[str] = (),
+    *,
+    latency: float | None = None,
+) -> dict[str, float]:
+    """Values per metric name, plus `<metric>:log` = ln y for log-scale metrics with y > 0."""
     values = {}
     for name, kind in metrics.items():
-        value = metric_value(row, name, kind)
+        value = metric_value(row, name, kind, latency=latency)
         if value is not None:
             values[name] = value
+            if name in log_metrics and (logged := log_value(value)) is not None:
+                values[name + LOG_SUFFIX] = logged
     return values
 
 
@@ -94,8 +132,13 @@ def _deltas(
     return deltas
 
 
-async def observe(session: AsyncSession, row: Conversation) -> bool:
-    """Fold a stored conversation into its experiment's sums; True when anything changed."""
+async def observe(
+    session: AsyncSession, row: Conversation, *, turns: Sequence[Any] | None = None
+) -> bool:
+    """Fold a stored conversation into its experiment's sums; True when anything changed.
+
+    `turns` (the stored record's) give the `latency` metric; without them it is unknown.
+    """
     if not row.experiment or not row.arm or row.status not in FINAL:
         return False
     repo = ExperimentRepository(session)
@@ -105,8 +148,9 @@ async def observe(session: AsyncSession, row: Conversation) -> bool:
     arm = next((a for a in experiment.arms if a.name == row.arm), None)
     if arm is None:
         return False
-    metrics = _metrics_of(experiment.spec)
-    new = metric_values(row, metrics)
+    spec = _spec_of(experiment.spec)
+    latency = conversation_latency(turns) if turns is not None else None
+    new = metric_values(row, spec.metrics(), spec.log_metrics(), latency=latency)
     stored = await repo.outcome(experiment.id, row.id)
     old = stored.values if stored is not None else {}
     deltas = _deltas(old, new, stored is not None)
@@ -125,7 +169,5 @@ async def observe(session: AsyncSession, row: Conversation) -> bool:
     return True
 
 
-def _metrics_of(spec: dict[str, Any]) -> dict[str, MetricKind]:
-    from parley.experiments.spec import ExperimentSpec
-
-    return ExperimentSpec.model_validate(spec).metrics()
+def _spec_of(spec: dict[str, Any]) -> ExperimentSpec:
+    return ExperimentSpec.model_validate(spec)

@@ -1,5 +1,11 @@
 """The power calculator's answer: power after one to four weeks and the days to 80 % power,
-for a fixed-horizon test and for the always-valid one (reference §2.9)."""
+for a fixed-horizon test and for the always-valid one (reference §2.9).
+
+Power is that of the test Parley's verdict uses, on the absolute difference
+(`power.absolute_power`); a rate's treatment variance is p_B(1 - p_B) at the lifted rate, a
+numeric metric's is taken equal to the control's. GrowthBook's relative-lift calculator was
+4 pp conservative against the simulated verdict (docs/experiment-studies.md §4).
+"""
 
 from __future__ import annotations
 
@@ -28,10 +34,26 @@ def power_answer(
     variance: float,
     alpha: float,
     expected_total: int,
+    *,
+    binary: bool = False,
 ) -> PowerAnswer:
+    treatment_variance = variance
+    if binary:
+        lifted = baseline * (1.0 + lift)
+        if not 0.0 < lifted < 1.0:
+            raise ValueError("baseline * (1 + lift) must stay a rate below 1")
+        treatment_variance = power_calc.binomial_variance(lifted)
+
     def at(days: float, n_star: float | None) -> float:
-        return power_calc.power(
-            baseline, variance, lift, per_day * days, arms, alpha=alpha, n_star=n_star
+        return power_calc.absolute_power(
+            baseline,
+            variance,
+            lift,
+            per_day * days,
+            arms,
+            treatment_variance=treatment_variance,
+            alpha=alpha,
+            n_star=n_star,
         )
 
     def days_to(target: float, n_star: float | None) -> float | None:

@@ -9,6 +9,7 @@ counts (assigned, exposures, outcomes) are always up to date.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -25,7 +26,7 @@ from parley.experiments.schemas import (
     MetricResult,
     SrmView,
 )
-from parley.experiments.spec import ExperimentSpec, Guardrail, MetricKind
+from parley.experiments.spec import ExperimentSpec, Guardrail, Metric, MetricKind
 from parley.experiments.stats.analysis import ArmEstimate, analyse_metric, has_minimum_data
 from parley.experiments.stats.bandit import prob_best
 from parley.experiments.stats.moments import ArmStats, ProportionStats, SampleStats, effect
@@ -33,16 +34,25 @@ from parley.experiments.stats.sequential import SequentialResult, sequential_one
 from parley.experiments.stats.srm import check_srm
 from parley.models.experiment import Experiment
 
-Sums = dict[tuple[int, str], tuple[int, float, float]]
+Sums = dict[tuple[int, str], tuple[int, float, float]]  # (arm id, sums name) -> (n, Σy, Σy²)
 WINNER_PROB_BEST = 0.95  # bandits: P(best) and the always-valid test must agree (§4.15)
 MISSINGNESS_GAP = 0.10  # differential missing outcomes bias like an SRM (§4.5)
 
 
 def arm_stats(sums: Sums, arm_id: int, metric: str, kind: MetricKind) -> ArmStats:
+    """`metric` is the sums name: `<metric>:log` reads the ln y rows of a log-scale metric."""
     n, total, squares = sums.get((arm_id, metric), (0, 0.0, 0.0))
     if kind == "binary":
         return ProportionStats(n, round(total))
     return SampleStats(n, total, squares)
+
+
+def _non_positive(sums: Sums, arm_id: int, metric: Metric) -> int | None:
+    """Log scale: the arm's values ≤ 0, left out of the comparison (n(metric) - n(metric:log))."""
+    if not metric.log_scale:
+        return None
+    everything = sums.get((arm_id, metric.metric), (0, 0.0, 0.0))[0]
+    return max(0, everything - sums.get((arm_id, metric.sums_name), (0, 0.0, 0.0))[0])
 
 
 def _interval(result: SequentialResult | None) -> Interval | None:
@@ -56,26 +66,39 @@ def _interval(result: SequentialResult | None) -> Interval | None:
 async def load_sums(
     repo: ExperimentRepository, experiment: Experiment, now: datetime
 ) -> tuple[Sums, Sums]:
-    """(every hour, matured hours only)."""
-    everything = {(a, m): (n, s, q) for a, m, n, s, q in await repo.sums(experiment.id)}
+    """(every hour, matured hours only), from one scan of the experiment's sums."""
     minutes = float(experiment.spec.get("maturity_minutes", 0) or 0)
     if minutes <= 0:
-        return everything, everything
+        current = {(a, m): (n, s, q) for a, m, n, s, q in await repo.sums(experiment.id)}
+        return current, current
     cutoff = now - timedelta(minutes=minutes) - PERIOD
-    matured = {(a, m): (n, s, q) for a, m, n, s, q in await repo.sums(experiment.id, before=cutoff)}
+    everything: Sums = {}
+    matured: Sums = {}
+    for arm, metric, total, ripe in await repo.sums_split(experiment.id, cutoff):
+        everything[(arm, metric)], matured[(arm, metric)] = total, ripe
     return everything, matured
 
 
 def primary_result(
     experiment: Experiment, spec: ExperimentSpec, sums: Sums
 ) -> tuple[MetricResult, list[ArmStats]]:
-    kind = spec.metric.resolved_kind
-    stats = [arm_stats(sums, arm.id, spec.metric.metric, kind) for arm in experiment.arms]
+    metric = spec.metric
+    kind = metric.resolved_kind
+    stats = [arm_stats(sums, arm.id, metric.sums_name, kind) for arm in experiment.arms]
+    gate = metric.resolved_min_per_arm(spec.min_per_arm)
     analysis = analyse_metric(
-        stats, alpha=spec.alpha, n_star=spec.expected_total, min_units=spec.min_per_arm
+        stats,
+        alpha=spec.alpha,
+        n_star=spec.expected_total,
+        min_units=gate,
+        log_scale=metric.log_scale,
     )
     rows = [
-        ArmResult(arm=experiment.arms[0].name, **_estimate(analysis.arms[0])),
+        ArmResult(
+            arm=experiment.arms[0].name,
+            **_estimate(analysis.arms[0]),
+            non_positive=_non_positive(sums, experiment.arms[0].id, metric),
+        ),
     ]
     for comparison in analysis.comparisons:
         arm = experiment.arms[comparison.arm]
@@ -87,12 +110,22 @@ def primary_result(
                 verdict=comparison.verdict,
                 absolute=_interval(comparison.absolute),
                 relative=_interval(comparison.relative),
+                relative_indicative=comparison.relative is not None
+                and comparison.relative_indicative,
                 adjusted_p_value=comparison.adjusted_p_value,
                 chance_to_beat_control=bayes.chance_to_beat_control if bayes else None,
                 expected_loss=bayes.risk_treatment if bayes else None,
+                non_positive=_non_positive(sums, arm.id, metric),
             )
         )
-    return MetricResult(metric=spec.metric.metric, kind=kind, arms=rows), stats
+    result = MetricResult(
+        metric=metric.metric,
+        kind=kind,
+        scale=metric.resolved_scale,
+        min_per_arm=gate,
+        arms=rows,
+    )
+    return result, stats
 
 
 def _estimate(estimate: ArmEstimate) -> dict[str, float]:
@@ -104,9 +137,10 @@ def guardrail_results(
 ) -> list[GuardrailResult]:
     results = []
     for guard in spec.guardrails:
-        control = arm_stats(sums, experiment.arms[0].id, guard.metric, guard.resolved_kind)
+        kind = guard.resolved_kind
+        control = arm_stats(sums, experiment.arms[0].id, guard.sums_name, kind)
         for arm in experiment.arms[1:]:
-            treatment = arm_stats(sums, arm.id, guard.metric, guard.resolved_kind)
+            treatment = arm_stats(sums, arm.id, guard.sums_name, kind)
             bound = _harm_bound(guard, control, treatment, spec)
             harm = guard.harmful_direction
             harmed = bound is not None and (
@@ -117,6 +151,7 @@ def guardrail_results(
                     metric=guard.metric,
                     arm=arm.name,
                     harm=harm,
+                    scale=guard.resolved_scale,
                     margin=guard.margin,
                     bound=bound,
                     harmed=harmed,
@@ -128,16 +163,21 @@ def guardrail_results(
 def _harm_bound(
     guard: Guardrail, control: ArmStats, treatment: ArmStats, spec: ExperimentSpec
 ) -> float | None:
-    """The one-sided always-valid bound on the change in the harmful direction (§4.12)."""
-    gate = has_minimum_data(control, spec.min_per_arm, 0) and has_minimum_data(
-        treatment, spec.min_per_arm, 0
-    )
-    if not gate or effect(control, treatment).std_error == 0.0:
+    """The one-sided always-valid bound on the change in the harmful direction (§4.12).
+
+    On the log scale the bound on the difference of mean logs is returned as a relative change
+    of the geometric mean, exp(bound) - 1, comparable with the (relative) margin.
+    """
+    gate = guard.resolved_min_per_arm(spec.min_per_arm)
+    if not (has_minimum_data(control, gate, 0) and has_minimum_data(treatment, gate, 0)):
+        return None
+    if effect(control, treatment).std_error == 0.0:
         return None
     greater, lesser = sequential_one_sided_bounds(
         control, treatment, alpha=spec.alpha, n_star=spec.expected_total
     )
-    return greater if guard.harmful_direction == "increase" else lesser
+    bound = greater if guard.harmful_direction == "increase" else lesser
+    return math.expm1(bound) if guard.log_scale else bound
 
 
 def traffic(
@@ -231,9 +271,28 @@ def warnings_for(
             found.append(f"arm {arm.name} is paused: {arm.paused_reason or 'by hand'}")
     if any(row.verdict == "collecting_data" for row in primary.arms[1:]):
         found.append(
-            f"collecting data: a verdict needs {spec.min_per_arm} matured conversations per arm"
+            f"collecting data: a verdict needs {primary.min_per_arm} matured conversations per arm"
             + (" (and 5 successes and 5 failures)" if primary.kind == "binary" else "")
         )
+    if any(row.relative_indicative for row in primary.arms[1:]):
+        found.append(
+            f"{primary.metric}: the relative change is indicative only (too few control "
+            "events for its interval); the verdict uses the absolute difference"
+        )
+    left_out = [(row.arm, row.non_positive, row.n) for row in primary.arms if row.non_positive]
+    if left_out:
+        counts = ", ".join(f"{arm} {k}" for arm, k, _ in left_out)
+        found.append(
+            f"{primary.metric}: values ≤ 0 have no log and were left out of the comparison "
+            f"({counts})"
+        )
+        shares = [(row.non_positive or 0) / max(1, row.n + (row.non_positive or 0))
+                  for row in primary.arms]  # fmt: skip
+        if max(shares) - min(shares) > MISSINGNESS_GAP:
+            found.append(
+                f"{primary.metric}: the share of values ≤ 0 differs by arm; the log-scale "
+                "comparison does not see that difference"
+            )
     return found
 
 

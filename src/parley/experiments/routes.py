@@ -81,7 +81,12 @@ async def power(
             "baseline: a rate must be below 1 (or give std_dev for a numeric metric)"
         )
     variance = std_dev**2 if std_dev is not None else power_calc.binomial_variance(baseline)
-    return power_answer(baseline, lift, per_day, arms, variance, alpha, expected_total)
+    binary = std_dev is None
+    if binary and baseline * (1 + lift) >= 1:
+        raise InvalidInput("lift: baseline * (1 + lift) must stay a rate below 1")
+    return power_answer(
+        baseline, lift, per_day, arms, variance, alpha, expected_total, binary=binary
+    )
 
 
 @router.get("/{name}", response_model=ExperimentView)

@@ -51,7 +51,12 @@ class Interval(BaseModel):
 
 
 class ArmResult(BaseModel):
-    """One arm for one metric; comparison fields are None for the control."""
+    """One arm for one metric; comparison fields are None for the control.
+
+    On the log scale `n` counts the values > 0, `mean` is their geometric mean, `std_dev` that
+    of ln y, `absolute` the difference of mean logs and `relative` the ratio of geometric means
+    minus 1; `non_positive` counts the values ≤ 0 left out.
+    """
 
     arm: str
     n: int
@@ -60,14 +65,18 @@ class ArmResult(BaseModel):
     verdict: Verdict | None = None
     absolute: Interval | None = None
     relative: Interval | None = None
+    relative_indicative: bool = False  # too few control events for the relative CS to be relied on
     adjusted_p_value: float | None = None
     chance_to_beat_control: float | None = None
     expected_loss: float | None = None
+    non_positive: int | None = None
 
 
 class MetricResult(BaseModel):
     metric: str
     kind: Literal["binary", "numeric"]
+    scale: Literal["linear", "log"] = "linear"
+    min_per_arm: int = 30
     arms: list[ArmResult]
 
 
@@ -75,8 +84,9 @@ class GuardrailResult(BaseModel):
     metric: str
     arm: str
     harm: Literal["increase", "decrease"]
-    margin: float
-    bound: float | None  # the one-sided always-valid bound on the harmful change
+    scale: Literal["linear", "log"] = "linear"
+    margin: float  # log scale: a relative change (0.1 = 10 %)
+    bound: float | None  # the one-sided always-valid bound on the harmful change (relative on log)
     harmed: bool
 
 

@@ -56,6 +56,17 @@ class ProportionStats:
 ArmStats = SampleStats | ProportionStats
 
 
+def log_value(value: float) -> float | None:
+    """A value on the log scale (`scale: log` metrics), None for a value ≤ 0 (or not finite).
+
+    ln y has no value at y ≤ 0, so such outcomes are left out of the log-scale comparison
+    and counted instead (the report shows how many per arm and warns when their share differs).
+    """
+    if not math.isfinite(value) or value <= 0.0:
+        return None
+    return math.log(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Effect:
     """Treatment-minus-control estimate with its standard error and Welch degrees of freedom."""
