@@ -149,30 +149,19 @@ async def assign(
 def _routed(
     experiment: Experiment, arm: ExperimentArm, *, new_unit: bool, claim: Claim | None = None
 ) -> Assignment:
-    if arm.paused:
-        control = experiment.arms[0]
-        return Assignment(
-            control.target,
-            control.version_number,
-            None,
-            None,
-            experiment.id,
-            arm.id,
-            new_unit,
-            control.remote_branch_id,
-            control.remote_version_id,
-            claim,
-        )
+    # A paused arm's units talk to the control's version, outside the experiment.
+    served = experiment.arms[0] if arm.paused else arm
+    inside = not arm.paused
     return Assignment(
-        arm.target,
-        arm.version_number,
-        experiment.name,
-        arm.name,
+        served.target,
+        served.version_number,
+        experiment.name if inside else None,
+        arm.name if inside else None,
         experiment.id,
         arm.id,
         new_unit,
-        arm.remote_branch_id,
-        arm.remote_version_id,
+        served.remote_branch_id,
+        served.remote_version_id,
         claim,
     )
 
