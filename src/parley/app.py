@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(settings.resolved_database_url, settings.database_pool_size)
         if settings.auto_migrate:
             await migrate.ensure_schema(engine)
         app.state.engine = engine

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy async URL; empty means a SQLite file in the data directory.",
     )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "Database connections the server keeps open; a request beyond them opens and closes"
+            " its own, which costs more than its queries."
+        ),
+    )
     auto_migrate: bool = Field(
         default=True, description="Bring the database schema up to date on first use."
     )

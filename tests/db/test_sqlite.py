@@ -95,7 +95,38 @@ async def test_a_read_that_would_wait_for_a_lock_waits_off_the_loop(tmp_path: Pa
     assert [v for v, _ in rows] == ["a", "b", "held"]  # it waited for the lock, then read
     assert rows[0][1] != threading.get_ident()
     assert ticks >= 10  # the loop went on meanwhile
-    assert busy == 5000  # the inline attempt put the busy timeout back
+    assert busy == 5000  # what runs on the thread runs with the busy timeout on
+
+
+async def test_a_write_after_quick_reads_waits_for_the_lock(sqlite_engine: AsyncEngine) -> None:
+    """Quick reads leave the busy timeout off on their connection; the next statement sent to
+    the thread turns it back on first, so a write still waits for another writer's lock."""
+    path = sqlite_engine.url.database
+    assert path is not None
+    async with sqlite_engine.connect() as conn:
+        (where,) = (await conn.execute(text("SELECT thread()"))).one()
+        assert where == threading.get_ident()  # read here, with the busy timeout off
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock for 0.3 s
+        holder.execute("INSERT INTO t (v) VALUES ('first')")
+        asyncio.get_running_loop().call_later(0.3, lambda: (holder.commit(), holder.close()))
+        await conn.execute(text("INSERT INTO t (v) VALUES ('second')"))  # waits, not refused
+        await conn.commit()
+        values = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+    assert values == ["a", "b", "first", "second"]
+
+
+async def test_the_server_keeps_its_pool_of_connections(tmp_path: Path) -> None:
+    """Connections beyond the pool are closed after each use (a new thread, file and pragmas
+    for the next request), so the server's engine keeps `database_pool_size` of them."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", pool_size=12)
+    try:
+        held = [await engine.connect() for _ in range(12)]
+        for conn in held:
+            await conn.close()
+        assert engine.pool.checkedin() == 12  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
 
 
 async def test_commit_and_rollback_work_with_and_without_a_transaction(

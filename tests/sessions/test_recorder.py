@@ -242,3 +242,35 @@ async def test_an_inbound_start_that_lost_its_claim_is_routed_to_the_stored_arm(
     assert row.token == answer["dynamic_variables"]["parley_start"]
     assert row.arm == answer["dynamic_variables"]["parley_arm"] == second.start.arm
     assert row.arm is not None
+
+
+class Watching:
+    """A recorder noting how many of the engine's connections are out when a start waits."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.inner = StartCommit(engine)
+        self.held: list[int] = []
+
+    async def record(self, record: Record) -> bool:
+        self.held.append(self.engine.pool.checkedout())  # type: ignore[attr-defined]
+        return await self.inner.record(record)
+
+
+async def test_a_start_waits_for_its_commit_holding_no_connection(
+    engine: AsyncEngine, sessions: Sessions, tmp_path: Path
+) -> None:
+    """Waiting starts holding their read connections could take the whole pool (and each one
+    beyond it costs a new connection)."""
+    await an_agent(sessions)
+    async with session_scope(sessions) as session:
+        await running(session)
+    settings = settings_with(data_dir=tmp_path, caller_hash_key="k", database_url="sqlite://")
+    watching = Watching(engine)
+    body = InitiationRequest(
+        caller_id="+447700900123", agent_id="agent_1", called_number="+15550100", call_sid="CA1"
+    )
+    async with sessions() as session:
+        answer = await inbound.initiate(session, settings, body, watching)
+    assert watching.held == [0]
+    assert await tokens(engine) == [answer["dynamic_variables"]["parley_start"]]

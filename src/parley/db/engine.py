@@ -29,21 +29,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={sqlite.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An engine for `url`; a SQLite file's directory is created when missing."""
+POOL_SIZE = 5  # SQLAlchemy's default: enough for the CLI, jobs and tests
+
+
+def create_engine(url: str, pool_size: int = POOL_SIZE) -> AsyncEngine:
+    """An engine for `url` keeping up to `pool_size` connections open (the server passes
+    `database_pool_size`); a SQLite file's directory is created when missing."""
     parsed = make_url(url)
+    # A connection beyond the pool is opened for one checkout and closed after it: on the
+    # start path that cost more than the request's queries (for SQLite a new thread, the file
+    # and four pragmas; for PostgreSQL a connection and its authentication).
+    pooling: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 2 * pool_size}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if not parsed.database or parsed.database == ":memory:":
+            pooling = {}  # one shared in-memory connection: nothing to size
+        else:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, async_creator=sqlite.creator(parsed))
+        engine = create_async_engine(url, async_creator=sqlite.creator(parsed), **pooling)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, **pooling)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

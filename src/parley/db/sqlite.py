@@ -10,10 +10,11 @@ its time on them. Here:
 - the cursor SQLAlchemy gets does all four calls in one trip and keeps the rows (SQLAlchemy
   buffers every row of a non-server-side cursor anyway);
 - a read (SELECT, WITH) is first tried on the event loop's own thread, with SQLite's busy
-  timeout off and a budget of virtual-machine steps: an indexed lookup is done in tens of
-  microseconds with no trip at all, and a read that would wait for a lock or runs long is
-  stopped (a read has no side effects) and run on the thread as before, so the loop is never
-  held for more than about a millisecond. Writes and COMMIT always go to the thread, since they
+  timeout off (on again, in the same trip, before anything runs on the thread) and a budget
+  of virtual-machine steps: an indexed lookup is done in tens of microseconds with no trip at
+  all, and a read that would wait for a lock or runs long is stopped (a read has no side
+  effects) and run on the thread as before, so the loop is never held for more than about a
+  millisecond. Writes and COMMIT always go to the thread, since they
   may wait for the write lock or the disk;
 - COMMIT or ROLLBACK outside a transaction, which sqlite3 would skip, skip the trip too (the
   pool rolls back every connection it takes back).
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
@@ -41,6 +42,8 @@ READS = ("SELECT", "WITH")
 STEP = 1000
 INLINE_STEPS = 100
 BUSY, LOCKED, INTERRUPT = 5, 6, 9  # SQLite's primary result codes
+BUSY_TIMEOUT_MS = 5000  # how long a statement on the connection's thread waits for a lock
+T = TypeVar("T")
 
 
 def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> Outcome:
@@ -76,8 +79,7 @@ class Cursor:
         await self.close()
 
     async def _call(self, sql: str, parameters: Any, many: bool) -> Cursor:
-        connection: Any = self._connection  # aiosqlite's `_execute` is untyped
-        outcome = await connection._execute(_run, connection._conn, sql, parameters, many)
+        outcome = await self._connection.on_thread(_run, sql, parameters, many)
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
         return self
 
@@ -110,8 +112,28 @@ class Cursor:
 
 
 class Connection(aiosqlite.Connection):
+    """Reads on the loop's thread run with SQLite's busy timeout off; whatever goes to the
+    connection's thread runs with it on. The setting is changed only when the side changes
+    (a pragma is a statement of its own), so a run of reads pays for it once."""
+
+    _waits = True  # the busy timeout is on (`_sqlite_pragmas` sets it when connecting)
+
     def cursor(self) -> Cursor:  # type: ignore[override]
         return Cursor(self)
+
+    async def on_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(sqlite3_connection, *args)` on the connection's thread, waiting for locks."""
+        conn, wait = self._conn, not self._waits
+        self._waits = True
+
+        def call() -> T:
+            if wait:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            return function(conn, *args)
+
+        execute: Any = self._execute  # aiosqlite's `_execute` is untyped
+        result: T = await execute(call)
+        return result
 
     def read_here(self, sql: str, parameters: Any) -> Outcome | None:
         """Run a read on the event loop's thread if it is quick: None (nothing done) when it
@@ -125,9 +147,9 @@ class Connection(aiosqlite.Connection):
             steps += 1
             return steps > INLINE_STEPS
 
-        # SQLite's busy handler would sleep right here, and so would the whole server.
-        busy = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute("PRAGMA busy_timeout = 0")
+        if self._waits:  # SQLite's busy handler would sleep right here, and so would the server
+            conn.execute("PRAGMA busy_timeout = 0")
+            self._waits = False
         conn.set_progress_handler(over_budget, STEP)
         try:
             return _run(conn, sql, parameters, False)
@@ -137,17 +159,16 @@ class Connection(aiosqlite.Connection):
             raise
         finally:
             conn.set_progress_handler(None, 0)
-            conn.execute(f"PRAGMA busy_timeout = {int(busy)}")
 
     async def commit(self) -> None:
         # Read on the loop's thread: SQLAlchemy runs one call at a time per connection, so
         # nothing is executing on it now (sqlite3 is opened with check_same_thread=False).
         if self._conn.in_transaction:
-            await super().commit()
+            await self.on_thread(sqlite3.Connection.commit)
 
     async def rollback(self) -> None:
         if self._conn.in_transaction:
-            await super().rollback()
+            await self.on_thread(sqlite3.Connection.rollback)
 
 
 def creator(url: URL) -> Callable[[], Any]:

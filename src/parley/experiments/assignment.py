@@ -105,10 +105,21 @@ async def pick(
     """The arm for this unit in the agent's running experiment, or None when none runs. Writes
     nothing: a unit seen for the first time comes back with the `claim` to store
     (`store_claims`), and it is sticky only once that is stored."""
-    repo = ExperimentRepository(session)
-    experiment = await repo.running_for(agent_id)
+    experiment = await ExperimentRepository(session).running_for(agent_id)
+    return await pick_in(session, experiment, unit, now=now)
+
+
+async def pick_in(
+    session: AsyncSession,
+    experiment: Experiment | None,
+    unit: tuple[str, str] | None,
+    *,
+    now: datetime | None = None,
+) -> Assignment | None:
+    """`pick` once the running experiment is known (None: no experiment routes the start)."""
     if experiment is None:
         return None
+    repo = ExperimentRepository(session)
     key = unit_key(experiment, unit)
     stored = await repo.assignment(experiment.id, experiment.bucket_version, key)
     if stored is not None:

@@ -75,7 +75,10 @@ class ExperimentRepository:
         # The id first, in Core: most starts find none, and then no ORM work is done at all.
         conn = await self.session.connection()
         found = (await conn.execute(_RUNNING_FOR, {"agent_id": agent_id})).scalar()
-        return None if found is None else await self.session.get(Experiment, found)
+        return await self.by_id(found)
+
+    async def by_id(self, experiment_id: int | None) -> Experiment | None:
+        return None if experiment_id is None else await self.session.get(Experiment, experiment_id)
 
     async def active_for(self, agent_id: int) -> Sequence[Experiment]:
         query = select(Experiment).where(

@@ -19,7 +19,7 @@ from parley.conversations.callers import normalise_number
 from parley.errors import Conflict, NotFound
 from parley.providers.elevenlabs.starts import client_data
 from parley.sessions.cache import cached
-from parley.sessions.recorder import InSession, Record, Recorder
+from parley.sessions.recorder import InSession, Record, Recorder, release_reads
 from parley.sessions.repository import StartRepository
 from parley.sessions.routing import Unit
 from parley.sessions.schemas import InitiationRequest
@@ -63,6 +63,7 @@ async def initiate(
             prepared.row.error = f"required variable(s) without a value: {prepared.missing}"
         # The phone is ringing on the arm's branch: an exposure.
         record = Record(prepared.row, prepared.route.claim, exposure_of(prepared.route))
+        await release_reads(session, recorder)
         if await recorder.record(record):
             break
     else:

@@ -72,6 +72,14 @@ class InSession:
         return kept
 
 
+async def release_reads(session: AsyncSession, recorder: Recorder) -> None:
+    """Hand `session`'s connection back when `recorder` writes elsewhere: the start's reads are
+    done, and what follows (the wait for its commit, the provider call) needs no connection.
+    Held, waiting starts could take every connection of the pool."""
+    if not (isinstance(recorder, InSession) and recorder.session is session):
+        await session.close()  # the session stays usable: a start routed again reads anew
+
+
 class StartCommit(group_commit.GroupCommit[Record, bool]):
     """Group-commits the starts of one engine; share one instance per app."""
 

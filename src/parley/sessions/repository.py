@@ -11,12 +11,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
 from parley.db.base import utcnow
-from parley.models import Agent, AgentVersion, Conversation, ConversationStart, ProviderAgent
+from parley.models import (
+    Agent,
+    AgentVersion,
+    Conversation,
+    ConversationStart,
+    Experiment,
+    ProviderAgent,
+)
 
 RECENT = 5
 
@@ -26,6 +46,11 @@ class Binding(NamedTuple):
     remote_version_id: str | None
     remote_branch_id: str | None
     content_hash: str
+
+
+class Routing(NamedTuple):
+    experiment_id: int | None  # the running experiment, if any
+    live: list[tuple[str, int]]  # (target, version number) of each live binding, by target
 
 
 class Past(NamedTuple):
@@ -39,12 +64,22 @@ class Past(NamedTuple):
 _AGENT_BY_NAME = (
     select(Agent).options(raiseload(Agent.labels)).where(Agent.name == bindparam("name"))
 )
-_LIVE = (
-    select(ProviderAgent.target, ProviderAgent.version_number)
-    .where(ProviderAgent.agent_id == bindparam("agent_id"), ProviderAgent.live.is_(True))
-    .order_by(ProviderAgent.target)
-)
-_LIVE_ON = _LIVE.where(ProviderAgent.target == bindparam("target"))
+
+
+def _routing(*where: Any) -> CompoundSelect[Any]:
+    """A start's two routing facts in one statement: the agent's running experiment, as a row
+    without a target (at most one runs per agent), then its live bindings matching `where`."""
+    running = select(
+        Experiment.id, sql_cast(null(), String).label("target"), sql_cast(null(), Integer)
+    ).where(Experiment.agent_id == bindparam("agent_id"), Experiment.status == "running")
+    live = select(
+        sql_cast(null(), Integer), ProviderAgent.target, ProviderAgent.version_number
+    ).where(ProviderAgent.agent_id == bindparam("agent_id"), ProviderAgent.live.is_(True), *where)
+    return union_all(running, live)
+
+
+_ROUTING = _routing()
+_ROUTING_ON = _routing(ProviderAgent.target == bindparam("target"))
 
 
 def _history(who: Any) -> Select[Any]:
@@ -72,14 +107,21 @@ class StartRepository:
     async def agent_by_name(self, name: str) -> Agent | None:
         return await self.session.scalar(_AGENT_BY_NAME, {"name": name})
 
-    async def live_targets(self, agent_id: int, target: str | None = None) -> list[tuple[str, int]]:
-        """(target, version number) of each live binding (no payloads: this is the hot path)."""
+    async def routing(self, agent_id: int, target: str | None = None) -> Routing:
+        """The agent's running experiment and its live bindings (on `target` if given)."""
         conn = await self.session.connection()  # Core: no ORM entities to build here
         if target is None:
-            rows = await conn.execute(_LIVE, {"agent_id": agent_id})
+            rows = await conn.execute(_ROUTING, {"agent_id": agent_id})
         else:
-            rows = await conn.execute(_LIVE_ON, {"agent_id": agent_id, "target": target})
-        return [(t, v) for t, v in rows.all()]
+            rows = await conn.execute(_ROUTING_ON, {"agent_id": agent_id, "target": target})
+        found = Routing(None, [])
+        for experiment, live_on, version in rows.all():
+            if live_on is None:
+                found = found._replace(experiment_id=experiment)
+            else:
+                found.live.append((live_on, version))
+        found.live.sort()
+        return found
 
     async def binding(self, agent_id: int, target: str, version: int) -> Binding | None:
         """The provider ids of one applied version, with its spec's content hash."""

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from parley.config import Settings
@@ -130,19 +130,25 @@ def _authenticate(request: Request, settings: Settings) -> None:
 @webhook_router.post(
     "/conversation-initiation",
     summary="ElevenLabs inbound-call initiation (personalisation)",
+    response_class=JSONResponse,
     responses={
+        200: {"content": {"application/json": {"schema": {"type": "object"}}}},
         401: {"description": "Missing or wrong secret header, or no secret configured."},
         404: {"description": "No Parley agent is applied as that ElevenLabs agent."},
     },
 )
-async def conversation_initiation(request: Request, session: Session) -> dict[str, Any]:
+async def conversation_initiation(request: Request) -> Response:
     """Answers `conversation_initiation_client_data` for a ringing inbound call: dynamic
     variables (defaults, the caller's history, secrets), the routed branch, Parley's stamps."""
+    # The phone is ringing: no dependencies and no response model to run. The session only
+    # reads (the start is written by the group commit), so nothing is committed here.
     settings: Settings = request.app.state.settings
     _authenticate(request, settings)
     raw = await read_capped(request, INITIATION_MAX_BYTES)
     try:
-        body = InitiationRequest.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):
+        body = InitiationRequest.model_validate_json(raw)
+    except ValidationError:
         raise BadRequest("the body is not an initiation request") from None
-    return await inbound.initiate(session, settings, body, recorder(request))
+    async with request.app.state.sessions() as session:
+        answer = await inbound.initiate(session, settings, body, recorder(request))
+    return Response(json.dumps(answer).encode(), media_type="application/json")

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.conversations.callers import caller_hash
 from parley.errors import Conflict, InvalidInput
-from parley.experiments.assignment import Assignment, Claim, pick
+from parley.experiments.assignment import Assignment, Claim, pick_in
+from parley.experiments.repository import ExperimentRepository
 from parley.models import Agent
 from parley.sessions.repository import StartRepository
 
@@ -72,7 +73,9 @@ async def choose_route(
     else the live version (`Conflict` when the agent is not live where it is asked to be,
     `InvalidInput` when it is live on several targets and none was named). Reads only: a new
     unit's first assignment travels in `claim` for the start to store."""
-    picked = await pick(session, agent.id, (unit.kind, unit.value) if unit else None)
+    facts = await StartRepository(session).routing(agent.id, target)
+    running = await ExperimentRepository(session).by_id(facts.experiment_id)
+    picked = await pick_in(session, running, (unit.kind, unit.value) if unit else None)
     if picked is not None and target in (None, picked.target):
         return Route(
             target=picked.target,
@@ -84,7 +87,7 @@ async def choose_route(
             remote_version_id=picked.remote_version_id,
             claim=picked.claim,
         )
-    live = await StartRepository(session).live_targets(agent.id, target)
+    live = facts.live
     if not live:
         where = f" on {target}" if target else ""
         raise Conflict(

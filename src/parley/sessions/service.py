@@ -33,7 +33,7 @@ from parley.providers.ultravox.adapter import call_metadata
 from parley.sessions import personalise
 from parley.sessions import variables as vars_
 from parley.sessions.cache import cached
-from parley.sessions.recorder import InSession, Record, Recorder
+from parley.sessions.recorder import InSession, Record, Recorder, release_reads
 from parley.sessions.repository import Binding, StartRepository
 from parley.sessions.routing import Route, Unit, choose_route
 
@@ -196,12 +196,15 @@ def _starter(providers: Providers, target: str) -> StartProvider:
     return cast(StartProvider, providers.get(target))
 
 
-async def claimed(recorder: Recorder, attempt: Callable[[], Awaitable[Prepared]]) -> Prepared:
+async def claimed(
+    session: AsyncSession, recorder: Recorder, attempt: Callable[[], Awaitable[Prepared]]
+) -> Prepared:
     """`attempt()` (prepare and check one start) with its new unit's first assignment stored,
     so the provider is only ever asked for the arm the unit keeps; when another start stored
     the unit first on another arm, the start is prepared again (theirs wins)."""
     for _ in range(REROUTES):
         prepared = await attempt()
+        await release_reads(session, recorder)  # no connection held through the provider call
         claim = prepared.route.claim
         if claim is None or await recorder.record(Record(claim=claim)):
             return prepared
@@ -254,7 +257,7 @@ async def start_session(
         _require(prepared)
         return prepared
 
-    prepared = await claimed(recorder, attempt)
+    prepared = await claimed(session, recorder, attempt)
     starter = _starter(providers, prepared.route.target)
     return await _run(recorder, prepared, starter.start_web(prepared.request))
 
@@ -290,7 +293,7 @@ async def start_call(
         _require(prepared)
         return prepared
 
-    prepared = await claimed(recorder, attempt)
+    prepared = await claimed(session, recorder, attempt)
     starter = _starter(providers, prepared.route.target)
     dial = number if number and not to.lower().startswith("sip") else to
     phone = PhoneLine(to_number=dial, line=line, via=via)
