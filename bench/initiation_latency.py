@@ -1,6 +1,7 @@
 """Latency of conversation starts: the inbound initiation webhook and `POST /api/v1/sessions`.
 
     .venv/bin/python bench/initiation_latency.py [--rate 300] [--seconds 20] [--postgres URL]
+        [--experiment]
 
 Three servers run as subprocesses with uvicorn, exactly as deployed: the emulator (`parley
 emulate`), Parley (`parley serve`, SQLite in a temp dir unless `--postgres` names a server
@@ -14,7 +15,9 @@ then driven open-loop: request i is sent at t0 + i/rate whatever happened to ear
 its latency counts from that scheduled time (so queueing is not hidden: no coordinated
 omission). Maximum throughput is measured closed-loop with `--concurrency` clients back to
 back. Initiation requests cycle through the `--callers` callers with a new call sid each, so
-every answer does the full work (route, spec, history, insert). The server's CPU time per
+every answer does the full work (route, spec, history, insert); with `--experiment` the
+example experiment runs, so each start also reads the experiment and the caller's assignment
+and writes a new caller's first assignment and the exposure. The server's CPU time per
 answered request at the steady rate (all its threads, from /proc) is reported too: on a shared
 machine it says what the work costs where latencies say mostly how busy the machine was. The
 session start includes one provider call (a signed URL from the emulator), on the same machine.
@@ -212,8 +215,12 @@ async def measure(
 # Set-up
 
 
-async def prepare(settings: Any, callers: int, history: int) -> tuple[str, str]:
-    """Apply the examples, seed the callers' history, make a token: (remote agent, token)."""
+async def prepare(
+    settings: Any, callers: int, history: int, experiment: bool = False
+) -> tuple[str, str]:
+    """Apply the examples, seed the callers' history, make a token: (remote agent, token).
+    With `experiment`, a second version of the sales agent is applied and the example
+    experiment (v1 against v2, unit: caller) runs, each arm served from its own branch."""
     from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import select
@@ -235,6 +242,8 @@ async def prepare(settings: Any, callers: int, history: int) -> tuple[str, str]:
         await service.apply(session, specs, author="bench")
         wanted = await remote.desired_for(session, [s.spec.name for s in specs])
         items = await remote.apply(session, built, wanted, author="bench")
+    if experiment:
+        await _experiment(settings, units, specs)
     remote_agent = next(i.remote_id for i in items if i.name == AGENT and i.target == "elevenlabs")
     key = hash_key(settings)
     async with session_scope(units) as session:
@@ -258,6 +267,28 @@ async def prepare(settings: Any, callers: int, history: int) -> tuple[str, str]:
     await engine.dispose()
     assert remote_agent
     return remote_agent, created.token
+
+
+async def _experiment(settings: Any, units: Any, specs: list[Any]) -> None:
+    """v2 of the sales agent (a new first message), applied, and the example experiment run."""
+    from parley.agents import remote, service
+    from parley.agents.spec import AgentSpec
+    from parley.db.engine import session_scope
+    from parley.experiments import service as experiments
+    from parley.experiments.spec import check
+    from parley.providers.registry import Providers
+
+    sales = next(s for s in specs if s.spec.name == AGENT)
+    data = sales.spec.model_dump(mode="json", exclude_none=True)
+    data["first_message"] = "Good day, this is a calmer opening."
+    edited = [*(s for s in specs if s is not sales), service.SourcedSpec(AgentSpec(**data))]
+    source = (ROOT / "examples" / "experiments" / "calmer-opener.yaml").read_text()
+    async with Providers(settings) as built, session_scope(units) as session:
+        await service.apply(session, edited, author="bench")
+        wanted = await remote.desired_for(session, [AGENT])
+        await remote.apply(session, built, wanted, author="bench")
+        await experiments.create(session, check(yaml_text=source, source="calmer-opener.yaml"))
+        await experiments.start(session, "calmer_opener", providers=built)
 
 
 async def _admin(url: str, statement: str) -> None:
@@ -319,7 +350,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     elevenlabs_base_url=f"{emu_url}/elevenlabs", ultravox_api_key="uv-bench",
                     ultravox_base_url=f"{emu_url}/ultravox", caller_hash_key="bench-caller-key",
                 )  # fmt: skip
-                remote_agent, token = asyncio.run(prepare(settings, args.callers, args.history))
+                remote_agent, token = asyncio.run(
+                    prepare(settings, args.callers, args.history, args.experiment)
+                )
                 print("prepared; measuring Parley", file=sys.stderr)
                 serve = [str(tool("parley")), "serve", "--port", str(parley_port)]
                 parley = f"http://127.0.0.1:{parley_port}"
@@ -375,6 +408,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             ]
         )
     db = "PostgreSQL" if args.postgres else "SQLite"
+    if args.experiment:
+        db += ", experiment running"
     load = os.getloadavg()[0]
     head = (
         f"{machine_line(results['machine'])}; {db}; {args.seconds:g} s per rate;"
@@ -413,6 +448,11 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=3, help="Earlier calls per caller.")
     parser.add_argument("--postgres", help="Admin URL of a PostgreSQL server (throwaway DB).")
     parser.add_argument("--skip-sessions", action="store_true")
+    parser.add_argument(
+        "--experiment",
+        action="store_true",
+        help="Run the example experiment (v1 against v2 of the sales agent) while measuring.",
+    )
     args = parser.parse_args()
     results = run(args)
     name = "initiation_latency_postgres.json" if args.postgres else "initiation_latency.json"

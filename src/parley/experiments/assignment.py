@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.db.base import utcnow
 from parley.experiments.repository import Delta, ExperimentRepository
 from parley.experiments.stats.hashing import choose_arm
-from parley.models.experiment import Experiment, ExperimentArm
+from parley.models.experiment import Experiment
 
 PERIOD = timedelta(hours=1)
 ASSIGNED = "_assigned"
@@ -69,6 +69,55 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class ArmRoute:
+    """What routing reads of one arm."""
+
+    id: int
+    name: str
+    target: str
+    version_number: int
+    weight: float
+    paused: bool
+    remote_branch_id: str | None = None
+    remote_version_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """What routing reads of a running experiment: plain values, read in one statement on the
+    start path (`running`) instead of ORM entities; arms in position order, control first."""
+
+    id: int
+    name: str
+    bucket_version: int
+    unit: str
+    arms: tuple[ArmRoute, ...]
+
+    @classmethod
+    def of(cls, experiment: Experiment) -> Running:
+        arms = tuple(
+            ArmRoute(a.id, a.name, a.target, a.version_number, a.weight, a.paused,
+                     a.remote_branch_id, a.remote_version_id)
+            for a in experiment.arms
+        )  # fmt: skip
+        unit = str(experiment.spec.get("unit", "caller"))
+        return cls(experiment.id, experiment.name, experiment.bucket_version, unit, arms)
+
+
+async def running(session: AsyncSession, experiment_id: int | None) -> Running | None:
+    """The experiment's routing values (None for None, or when it has no arms)."""
+    if experiment_id is None:
+        return None
+    rows = await ExperimentRepository(session).routing_rows(experiment_id)
+    if not rows:
+        return None
+    values = [tuple(row) for row in rows]
+    name, bucket_version, spec = values[0][0], values[0][1], values[0][2]
+    arms = tuple(ArmRoute(*row[3:]) for row in values)
+    return Running(experiment_id, name, bucket_version, str(spec.get("unit", "caller")), arms)
+
+
+@dataclass(frozen=True, slots=True)
 class Stored:
     """The arm a unit keeps, and whether this claim is what stored it."""
 
@@ -82,16 +131,16 @@ def period_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def unit_key(experiment: Experiment, unit: tuple[str, str] | None) -> str:
+def unit_key(experiment: Running, unit: tuple[str, str] | None) -> str:
     """`caller:<hash>` / `user:<id>` when the start names the experiment's unit kind; else a
     fresh session unit (the reference's fallback: the conversation itself)."""
-    wanted = str(experiment.spec.get("unit", "caller"))
+    wanted = experiment.unit
     if unit is not None and unit[0] == wanted and unit[1]:
         return f"{wanted}:{unit[1]}"[:128]
     return f"session:{uuid.uuid4().hex}"
 
 
-def _by_id(experiment: Experiment, arm_id: int) -> ExperimentArm:
+def _by_id(experiment: Running, arm_id: int) -> ArmRoute:
     return next(arm for arm in experiment.arms if arm.id == arm_id)
 
 
@@ -106,12 +155,12 @@ async def pick(
     nothing: a unit seen for the first time comes back with the `claim` to store
     (`store_claims`), and it is sticky only once that is stored."""
     experiment = await ExperimentRepository(session).running_for(agent_id)
-    return await pick_in(session, experiment, unit, now=now)
+    return await pick_in(session, Running.of(experiment) if experiment else None, unit, now=now)
 
 
 async def pick_in(
     session: AsyncSession,
-    experiment: Experiment | None,
+    experiment: Running | None,
     unit: tuple[str, str] | None,
     *,
     now: datetime | None = None,
@@ -119,11 +168,11 @@ async def pick_in(
     """`pick` once the running experiment is known (None: no experiment routes the start)."""
     if experiment is None:
         return None
-    repo = ExperimentRepository(session)
     key = unit_key(experiment, unit)
-    stored = await repo.assignment(experiment.id, experiment.bucket_version, key)
+    repo = ExperimentRepository(session)
+    stored = await repo.assigned_arm(experiment.id, experiment.bucket_version, key)
     if stored is not None:
-        return _routed(experiment, _by_id(experiment, stored.arm_id), new_unit=False)
+        return _routed(experiment, _by_id(experiment, stored), new_unit=False)
     arm, shares = _hash_to_arm(experiment, key)
     moment = now or utcnow()
     row = {
@@ -158,7 +207,7 @@ async def assign(
 
 
 def _routed(
-    experiment: Experiment, arm: ExperimentArm, *, new_unit: bool, claim: Claim | None = None
+    experiment: Running, arm: ArmRoute, *, new_unit: bool, claim: Claim | None = None
 ) -> Assignment:
     # A paused arm's units talk to the control's version, outside the experiment.
     served = experiment.arms[0] if arm.paused else arm
@@ -194,7 +243,7 @@ async def store_claims(session: AsyncSession, claims: Sequence[Claim]) -> list[S
     return out
 
 
-def _hash_to_arm(experiment: Experiment, key: str) -> tuple[ExperimentArm, dict[int, float]]:
+def _hash_to_arm(experiment: Running, key: str) -> tuple[ArmRoute, dict[int, float]]:
     live = [arm for arm in experiment.arms if not arm.paused]
     total = sum(arm.weight for arm in live)
     shares = {arm.id: (arm.weight / total if not arm.paused else 0.0) for arm in experiment.arms}
@@ -204,7 +253,7 @@ def _hash_to_arm(experiment: Experiment, key: str) -> tuple[ExperimentArm, dict[
 
 
 def _assignment_sums(
-    experiment: Experiment, chosen: ExperimentArm, shares: dict[int, float], now: datetime
+    experiment: Running, chosen: ArmRoute, shares: dict[int, float], now: datetime
 ) -> tuple[Delta, ...]:
     """n counts the arm's new units; Σ counts its expected share at each assignment (SRM)."""
     period = period_of(now)

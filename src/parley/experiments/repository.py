@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, case, func, select, tuple_
+from sqlalchemy import Row, bindparam, case, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.models import Agent, AgentVersion, ProviderAgent
 from parley.models.experiment import (
     Experiment,
+    ExperimentArm,
     ExperimentAssignment,
     ExperimentOutcome,
     ExperimentSum,
@@ -42,6 +43,24 @@ _RUNNING_FOR = (
     select(Experiment.id)
     .where(Experiment.agent_id == bindparam("agent_id"), Experiment.status == "running")
     .limit(1)
+)
+
+
+_ROUTING_ROWS = (
+    select(
+        Experiment.name, Experiment.bucket_version, Experiment.spec, ExperimentArm.id,
+        ExperimentArm.name, ExperimentArm.target, ExperimentArm.version_number,
+        ExperimentArm.weight, ExperimentArm.paused, ExperimentArm.remote_branch_id,
+        ExperimentArm.remote_version_id,
+    )
+    .join(ExperimentArm, ExperimentArm.experiment_id == Experiment.id)
+    .where(Experiment.id == bindparam("experiment_id"))
+    .order_by(ExperimentArm.position)
+)  # fmt: skip
+_ASSIGNED_ARM = select(ExperimentAssignment.arm_id).where(
+    ExperimentAssignment.experiment_id == bindparam("experiment_id"),
+    ExperimentAssignment.bucket_version == bindparam("bucket_version"),
+    ExperimentAssignment.unit == bindparam("unit"),
 )
 
 
@@ -75,10 +94,7 @@ class ExperimentRepository:
         # The id first, in Core: most starts find none, and then no ORM work is done at all.
         conn = await self.session.connection()
         found = (await conn.execute(_RUNNING_FOR, {"agent_id": agent_id})).scalar()
-        return await self.by_id(found)
-
-    async def by_id(self, experiment_id: int | None) -> Experiment | None:
-        return None if experiment_id is None else await self.session.get(Experiment, experiment_id)
+        return None if found is None else await self.session.get(Experiment, found)
 
     async def active_for(self, agent_id: int) -> Sequence[Experiment]:
         query = select(Experiment).where(
@@ -124,6 +140,20 @@ class ExperimentRepository:
         self, experiment_id: int, bucket_version: int, unit: str
     ) -> ExperimentAssignment | None:
         return await self.session.get(ExperimentAssignment, (experiment_id, bucket_version, unit))
+
+    async def assigned_arm(self, experiment_id: int, bucket_version: int, unit: str) -> int | None:
+        """The arm a unit was first assigned (Core: read by every start while an experiment
+        runs)."""
+        conn = await self.session.connection()
+        params = {"experiment_id": experiment_id, "bucket_version": bucket_version, "unit": unit}
+        found = (await conn.execute(_ASSIGNED_ARM, params)).scalar()
+        return None if found is None else int(found)
+
+    async def routing_rows(self, experiment_id: int) -> Sequence[Row[Any]]:
+        """The experiment's name, bucket version and spec with each arm's routing columns, in
+        position order (Core: read by every start while it runs)."""
+        conn = await self.session.connection()
+        return (await conn.execute(_ROUTING_ROWS, {"experiment_id": experiment_id})).all()
 
     async def insert_assignments(
         self, rows: Sequence[dict[str, Any]]

@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.conversations.callers import caller_hash
 from parley.errors import Conflict, InvalidInput
-from parley.experiments.assignment import Assignment, Claim, pick_in
-from parley.experiments.repository import ExperimentRepository
+from parley.experiments.assignment import Assignment, Claim, pick_in, running
 from parley.models import Agent
 from parley.sessions.repository import StartRepository
 
@@ -74,8 +73,8 @@ async def choose_route(
     `InvalidInput` when it is live on several targets and none was named). Reads only: a new
     unit's first assignment travels in `claim` for the start to store."""
     facts = await StartRepository(session).routing(agent.id, target)
-    running = await ExperimentRepository(session).by_id(facts.experiment_id)
-    picked = await pick_in(session, running, (unit.kind, unit.value) if unit else None)
+    experiment = await running(session, facts.experiment_id)
+    picked = await pick_in(session, experiment, (unit.kind, unit.value) if unit else None)
     if picked is not None and target in (None, picked.target):
         return Route(
             target=picked.target,
