@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Row, bindparam, case, func, select, tuple_
@@ -64,13 +65,42 @@ _ASSIGNED_ARM = select(ExperimentAssignment.arm_id).where(
 )
 
 
+def _insert_for(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+# Written by every start while an experiment runs, so built once per dialect: building an
+# upsert (its `excluded` columns) cost more than running it.
+@cache
+def _first_assignments(dialect: str) -> Any:
+    table = ExperimentAssignment.__table__
+    return (
+        _insert_for(dialect)(table)
+        .on_conflict_do_nothing(index_elements=["experiment_id", "bucket_version", "unit"])
+        .returning(table.c.experiment_id, table.c.bucket_version, table.c.unit)
+    )
+
+
+@cache
+def _add_to_sums(dialect: str) -> Any:
+    table = ExperimentSum.__table__
+    statement = _insert_for(dialect)(table)
+    return statement.on_conflict_do_update(
+        index_elements=["experiment_id", "arm_id", "metric", "period"],
+        set_={
+            "n": table.c.n + statement.excluded.n,
+            "total": table.c.total + statement.excluded.total,
+            "total_squares": table.c.total_squares + statement.excluded.total_squares,
+        },
+    )
+
+
 class ExperimentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     def _insert(self) -> Any:
-        dialect = self.session.get_bind().dialect.name
-        return postgresql.insert if dialect == "postgresql" else sqlite.insert
+        return _insert_for(self.session.get_bind().dialect.name)
 
     def add(self, experiment: Experiment) -> None:
         self.session.add(experiment)
@@ -166,12 +196,7 @@ class ExperimentRepository:
         first: dict[tuple[int, int, str], dict[str, Any]] = {}
         for row in rows:
             first.setdefault((row["experiment_id"], row["bucket_version"], row["unit"]), row)
-        table = ExperimentAssignment.__table__
-        statement = (
-            self._insert()(table)
-            .on_conflict_do_nothing(index_elements=["experiment_id", "bucket_version", "unit"])
-            .returning(table.c.experiment_id, table.c.bucket_version, table.c.unit)
-        )
+        statement = _first_assignments(self.session.get_bind().dialect.name)
         inserted = {
             tuple(r) for r in (await self.session.execute(statement, list(first.values()))).all()
         }
@@ -238,16 +263,7 @@ class ExperimentRepository:
             acc[2] += d.squares
         if not totals:
             return
-        table = ExperimentSum.__table__
-        statement = self._insert()(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["experiment_id", "arm_id", "metric", "period"],
-            set_={
-                "n": table.c.n + statement.excluded.n,
-                "total": table.c.total + statement.excluded.total,
-                "total_squares": table.c.total_squares + statement.excluded.total_squares,
-            },
-        )
+        statement = _add_to_sums(self.session.get_bind().dialect.name)
         rows = [
             {"experiment_id": e, "arm_id": a, "metric": m, "period": p,
              "n": int(n), "total": t, "total_squares": q}
