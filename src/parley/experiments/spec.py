@@ -24,7 +24,8 @@ arm is paused (absolute; relative, e.g. 0.1 = 10 %, on the log scale).
 Defaults chosen by the simulation studies (docs/experiment-studies.md), resolved when the spec
 is validated and stored with it, so an experiment keeps the settings it was created with:
 - `min_per_arm` (per metric, or for all at the top level): 30 for binary metrics, 100 for
-  numeric ones (lognormal durations at a 90/10 split gave 6.5 % false winners with 30, 2.6 % with 100);
+  numeric ones (lognormal durations at a 90/10 split gave 6.5 % false winners with 30, 2.6 %
+  with 100);
 - `scale` (numeric metrics): `log` for `latency`, `linear` otherwise. On the log scale arms are
   compared by the mean of ln y (the ratio of geometric means); values ≤ 0 are left out of that
   comparison and counted (raw latency with outliers at 90/10 gave 24 % false winners with a
