@@ -100,8 +100,12 @@ class Running:
                      a.remote_branch_id, a.remote_version_id)
             for a in experiment.arms
         )  # fmt: skip
-        unit = str(experiment.spec.get("unit", "caller"))
-        return cls(experiment.id, experiment.name, experiment.bucket_version, unit, arms)
+        return cls(experiment.id, experiment.name, experiment.bucket_version,
+                   _unit_of(experiment.spec), arms)  # fmt: skip
+
+
+def _unit_of(spec: dict[str, Any]) -> str:
+    return str(spec.get("unit", "caller"))
 
 
 async def running(session: AsyncSession, experiment_id: int | None) -> Running | None:
@@ -114,7 +118,7 @@ async def running(session: AsyncSession, experiment_id: int | None) -> Running |
     values = [tuple(row) for row in rows]
     name, bucket_version, spec = values[0][0], values[0][1], values[0][2]
     arms = tuple(ArmRoute(*row[3:]) for row in values)
-    return Running(experiment_id, name, bucket_version, str(spec.get("unit", "caller")), arms)
+    return Running(experiment_id, name, bucket_version, _unit_of(spec), arms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,11 +166,6 @@ class ExperimentRepository:
 
     # -- assignments ---------------------------------------------------------------------------
 
-    async def assignment(
-        self, experiment_id: int, bucket_version: int, unit: str
-    ) -> ExperimentAssignment | None:
-        return await self.session.get(ExperimentAssignment, (experiment_id, bucket_version, unit))
-
     async def assigned_arm(self, experiment_id: int, bucket_version: int, unit: str) -> int | None:
         """The arm a unit was first assigned (Core: read by every start while an experiment
         runs)."""
